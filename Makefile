@@ -1,0 +1,21 @@
+# Inaam: `make run` starts the bot with embedded defaults; `make test` runs the test suite.
+.PHONY: setup run test lint bench worker
+
+setup:
+	@./scripts/bootstrap.sh
+
+run: setup
+	.venv/bin/inaam --pretty-logs serve
+
+test: setup
+	.venv/bin/ruff check .
+	.venv/bin/pytest -q -p no:cacheprovider
+
+lint: setup
+	.venv/bin/ruff check .
+
+bench: setup
+	.venv/bin/inaam bench all
+
+worker: setup
+	.venv/bin/inaam worker

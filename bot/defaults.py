@@ -1,0 +1,37 @@
+"""Default settings for the embedded mode: runs on a laptop with no accounts.
+
+Why: `make run` must work on a fresh machine, so every setting has a safe local default and
+only a deliberately configured production setting can be malformed.
+"""
+
+from __future__ import annotations
+
+DEFAULT_TWILIO_API_BASE_URL = "https://api.twilio.com"
+"""Twilio's REST base URL; tests and the local chat point it at the stand-in."""
+
+DEV_TWILIO_ACCOUNT_SID = "AC" + "0" * 31 + "1"
+"""Account SID used with the local Twilio stand-in when no real credentials are set."""
+
+DEV_TWILIO_AUTH_TOKEN = "dev-local-auth-token"
+"""Auth token shared by the local stand-in, `inaam chat` and the app in embedded mode."""
+
+DEV_TWILIO_WHATSAPP_FROM = "whatsapp:+14155238886"
+"""Twilio's public sandbox sender, used as our number in embedded mode."""
+
+DEFAULT_STANDIN_PORT = 5099
+"""Port of the in-process Twilio stand-in started by `inaam serve` in embedded mode."""
+
+DEFAULT_PORT = 5000
+"""Port `inaam serve` listens on."""
+
+DEFAULT_MEDIA_MAX_BYTES = 16 * 1024 * 1024
+"""Largest inbound media file fetched (WhatsApp documents can be up to 100 MB; invoices are small)."""
+
+DEFAULT_MEDIA_MAX_PIXELS = 40_000_000
+"""Decompression-bomb guard: images declaring more pixels are refused from the header."""
+
+DEFAULT_SWEEP_AFTER_SECONDS = 20
+"""A stored inbound message not processed after this long is enqueued again by the sweeper."""
+
+DEV_COUPON_SECRET = "dev-only-coupon-secret-change-me"
+"""HMAC secret for coupon codes in embedded mode; production must set INAAM_COUPON_SECRET."""

@@ -1,0 +1,98 @@
+"""Message catalogs (gettext .po via Babel) and locale-aware formatting.
+
+Why: every sentence a member sees is a msgid looked up in ``locales/<lang>/LC_MESSAGES/messages.po``
+(en, hi, ur). Catalogs are compiled in memory at first use, so a fresh checkout needs no build
+step; numbers use Indian grouping (1,23,456) and dates are shown in IST.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import io
+import threading
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+LANGUAGES = ("en", "hi", "ur")
+"""Supported reply languages, in menu order."""
+
+DEFAULT_LANGUAGE = "en"
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+IST = ZoneInfo("Asia/Kolkata")
+_BABEL_LOCALE = {"en": "en_IN", "hi": "hi_IN", "ur": "ur_IN"}
+_lock = threading.Lock()
+
+
+class MissingMessage(KeyError):
+    """Raised when a msgid is not in the English catalog (a programming error)."""
+
+
+@cache
+def catalog(lang: str) -> gettext.GNUTranslations:
+    """The compiled catalog for ``lang`` (compiled from the .po file once per process)."""
+    path = LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po"
+    with _lock, path.open("rb") as fh:
+        po = read_po(fh, locale=lang)
+    buf = io.BytesIO()
+    write_mo(buf, po)
+    buf.seek(0)
+    return gettext.GNUTranslations(buf)
+
+
+def translate(lang: str, msgid: str, **params: object) -> str:
+    """The sentence for ``msgid`` in ``lang`` with named placeholders filled in.
+
+    Raises:
+        MissingMessage: when the msgid is unknown even in English.
+    """
+    lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    text = catalog(lang).gettext(msgid)
+    if text == msgid:
+        text = catalog(DEFAULT_LANGUAGE).gettext(msgid)
+        if text == msgid:
+            raise MissingMessage(msgid)
+    return text.format(**params) if params else text
+
+
+def translate_plural(lang: str, msgid: str, plural: str, n: int, **params: object) -> str:
+    """Plural-aware lookup (``ngettext``); ``n`` is also available as ``{n}``."""
+    lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+    text = catalog(lang).ngettext(msgid, plural, n)
+    if text in (msgid, plural):
+        text = catalog(DEFAULT_LANGUAGE).ngettext(msgid, plural, n)
+    return text.format(n=format_number(n), **params)
+
+
+def format_number(n: int) -> str:
+    """Indian digit grouping: 123456 -> '1,23,456'."""
+    return format_decimal(n, locale="en_IN", group_separator=True)
+
+
+def format_rupees(paise: int) -> str:
+    """Rupees from paise with Indian grouping: 12345650 -> '₹1,23,456.50' ('₹1,23,456' when whole)."""
+    sign = "-" if paise < 0 else ""
+    rupees, rem = divmod(abs(paise), 100)
+    text = f"₹{format_number(rupees)}"
+    return sign + (text + f".{rem:02d}" if rem else text)
+
+
+def to_ist(when: dt.datetime) -> dt.datetime:
+    return when.astimezone(IST)
+
+
+def format_day(lang: str, when: dt.datetime | dt.date) -> str:
+    """A date as members read it, in IST: '23 Nov 2026' / '23 नव॰ 2026'."""
+    day = to_ist(when).date() if isinstance(when, dt.datetime) else when
+    return format_date(day, "d MMM yyyy", locale=_BABEL_LOCALE.get(lang, "en_IN"))
+
+
+def format_moment(lang: str, when: dt.datetime) -> str:
+    """Date and time in IST: '23 Nov 2026, 6:05 pm'."""
+    return format_datetime(to_ist(when), "d MMM yyyy, h:mm a", tzinfo=IST, locale=_BABEL_LOCALE.get(lang, "en_IN"))

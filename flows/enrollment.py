@@ -1,0 +1,162 @@
+"""Enrollment: language, name, role, PIN code, optional UPI ID, consent; then the welcome bonus.
+
+Started by any first message from an unknown number, or by a field rep's link
+``https://wa.me/<number>?text=JOIN%20<REPCODE>`` which attributes the member to the rep.
+"""
+
+from __future__ import annotations
+
+from bot.i18n import format_number, format_rupees
+from flows import match
+from flows.engine import END, Flow, Turn, on, show_menu
+from flows.language import choose_language
+from storage import ledger
+from storage.members import Enrollment, enroll, rep_by_code
+from storage.models import Role
+
+ASK_LANGUAGE, ASK_NAME, ASK_ROLE, ASK_PIN, ASK_UPI, ASK_CONSENT = (
+    "ask_language", "ask_name", "ask_role", "ask_pin", "ask_upi", "ask_consent",
+)
+
+ROLE_WORDS: dict[str, list[str]] = {
+    Role.CONTRACTOR.value: ["contractor", "thekedar", "ठेकेदार", "ٹھیکیدار"],
+    Role.MASON.value: ["mason", "mistri", "raj mistri", "मिस्त्री", "राजमिस्त्री", "مستری", "راج مستری"],
+    Role.ELECTRICIAN.value: ["electrician", "bijli mistri", "इलेक्ट्रीशियन", "बिजली मिस्त्री", "الیکٹریشن"],
+    Role.PLUMBER.value: ["plumber", "प्लंबर", "پلمبر"],
+    Role.PAINTER.value: ["painter", "पेंटर", "پینٹر"],
+    Role.RETAILER.value: ["retailer", "dealer", "dukandar", "दुकानदार", "डीलर", "ڈیلر", "دکاندار"],
+    Role.DISTRIBUTOR.value: ["distributor", "डिस्ट्रीब्यूटर", "वितरक", "ڈسٹری بیوٹر"],
+}
+"""Answers accepted for each role besides its number."""
+
+choose_role = match.choice(ROLE_WORDS)
+
+
+def _begin(turn: Turn, rep_code: str | None) -> str:
+    detected = match.detect_language(turn.text)
+    if turn.contact.lang is None and detected:
+        turn.contact.lang = detected
+    if rep_code:
+        rep = rep_by_code(turn.session, rep_code)
+        if rep is not None:
+            turn.slots["rep_code"] = rep.code
+    turn.say("enroll.welcome", program=turn.program.name)
+    turn.say("language.ask")
+    return ASK_LANGUAGE
+
+
+def start(turn: Turn) -> str:
+    join = match.keyword("join")(turn)
+    return _begin(turn, join or None)
+
+
+def rejoin(turn: Turn) -> str | None:
+    """A rep's JOIN link opened mid-enrollment: keep the progress, record the rep."""
+    rep = rep_by_code(turn.session, turn.value)
+    if rep is not None:
+        turn.slots["rep_code"] = rep.code
+    turn.say("enroll.continue")
+    return None
+
+
+def got_language(turn: Turn) -> str:
+    turn.contact.lang = turn.value
+    turn.say("enroll.ask_name")
+    return ASK_NAME
+
+
+def got_name(turn: Turn) -> str:
+    turn.slots["name"] = turn.value
+    turn.say_text("enroll.ask_role", _role_prompt(turn))
+    return ASK_ROLE
+
+
+def _role_prompt(turn: Turn) -> str:
+    lines = [turn.t("enroll.ask_role", name=turn.slots.get("name", ""))]
+    lines += [f"{i}. {turn.t('role.' + role)}" for i, role in enumerate(ROLE_WORDS, start=1)]
+    return "\n".join(lines)
+
+
+def bad_role(turn: Turn) -> None:
+    turn.say("enroll.bad_role")
+    turn.say_text("enroll.ask_role", _role_prompt(turn))
+
+
+def got_role(turn: Turn) -> str:
+    turn.slots["role"] = turn.value
+    turn.say("enroll.ask_pin")
+    return ASK_PIN
+
+
+def got_pin(turn: Turn) -> str:
+    turn.slots["pin_code"] = turn.value
+    turn.say("enroll.ask_upi")
+    return ASK_UPI
+
+
+def got_upi(turn: Turn) -> str:
+    turn.slots["upi_id"] = turn.value
+    return _ask_consent(turn)
+
+
+def skipped_upi(turn: Turn) -> str:
+    turn.slots["upi_id"] = None
+    return _ask_consent(turn)
+
+
+def _ask_consent(turn: Turn) -> str:
+    turn.say("enroll.ask_consent", program=turn.program.name, terms=turn.program.terms_url)
+    return ASK_CONSENT
+
+
+def got_consent(turn: Turn) -> str:
+    if not turn.value:
+        turn.say("enroll.declined")
+        return END
+    slots = turn.slots
+    member = enroll(
+        turn.session,
+        turn.contact,
+        Enrollment(
+            name=slots["name"],
+            role=slots["role"],
+            pin_code=slots["pin_code"],
+            upi_id=slots.get("upi_id"),
+            lang=turn.lang,
+            rep_code=slots.get("rep_code"),
+        ),
+        welcome_bonus=turn.program.welcome_bonus,
+    )
+    assert member.account_id is not None
+    points = ledger.balance(turn.session, member.account_id)
+    turn.say(
+        "enroll.done",
+        name=member.name,
+        bonus=format_number(turn.program.welcome_bonus),
+        points=format_number(points),
+        rupees=format_rupees(turn.program.paise_for(points)),
+    )
+    show_menu(turn)
+    return END
+
+
+def _guest_anything(turn: Turn) -> bool | None:
+    return True if turn.member is None else None
+
+
+FLOW = Flow(
+    name="enrollment",
+    entry=[on(_guest_anything, start)],
+    states={
+        ASK_LANGUAGE: [on(choose_language, got_language, invalid="language.invalid")],
+        ASK_NAME: [on(match.name, got_name, invalid="enroll.bad_name")],
+        ASK_ROLE: [on(choose_role, got_role), on(match.any_text, bad_role)],
+        ASK_PIN: [on(match.pin_code, got_pin, invalid="enroll.bad_pin")],
+        ASK_UPI: [on(match.upi_id, got_upi), on(match.skip, skipped_upi, invalid="enroll.bad_upi")],
+        ASK_CONSENT: [on(match.yes_no, got_consent, invalid="enroll.bad_consent")],
+    },
+    fallbacks=[on(match.keyword("join"), rejoin)],
+    for_guests=True,
+    start=start,
+    priority=90,
+)

@@ -1,0 +1,41 @@
+"""Choosing the reply language (English, हिंदी, اردو); also the first step of enrollment."""
+
+from __future__ import annotations
+
+from flows import match
+from flows.engine import END, Flow, Turn, on, show_menu
+
+CHOOSE = "choose"
+
+LANGUAGE_WORDS = {
+    "en": ["english", "eng", "angrezi", "अंग्रेज़ी", "अंग्रेजी", "انگریزی", "انگلش"],
+    "hi": ["hindi", "हिंदी", "हिन्दी", "ہندی"],
+    "ur": ["urdu", "उर्दू", "اردو"],
+}
+"""Accepted answers besides 1/2/3, in every script."""
+
+choose_language = match.choice(LANGUAGE_WORDS)
+
+
+def ask(turn: Turn) -> str:
+    turn.say("language.ask")
+    return CHOOSE
+
+
+def chosen(turn: Turn) -> str:
+    turn.contact.lang = turn.value
+    if turn.member is not None:
+        turn.member.lang = turn.value
+    turn.say("language.set")
+    show_menu(turn)
+    return END
+
+
+FLOW = Flow(
+    name="language",
+    entry=[],
+    states={CHOOSE: [on(choose_language, chosen, invalid="language.invalid")]},
+    menu_label="menu.language",
+    menu_order=80,
+    start=ask,
+)

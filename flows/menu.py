@@ -1,0 +1,44 @@
+"""Main menu choices by number (any digit script), greetings, and the redemption question.
+
+Why: the menu is how most members navigate ("1" for balance); a typed number that is not a menu
+item, or a rep link opened by someone already enrolled, still gets a useful answer.
+"""
+
+from __future__ import annotations
+
+from flows import match
+from flows.balance import balance_text
+from flows.engine import Flow, Turn, menu_flows, on, show_menu, start_from_menu
+
+
+def _menu_number(turn: Turn) -> int | None:
+    norm = match.normalize(turn.text)
+    return int(norm) if norm.isdigit() and len(norm) <= 2 else None
+
+
+def pick(turn: Turn) -> None:
+    if not start_from_menu(turn, turn.value):
+        turn.say("menu.bad_choice", count=len(menu_flows()))
+        show_menu(turn)
+
+
+def already_member(turn: Turn) -> None:
+    turn.say("enroll.already", name=turn.member.name if turn.member else "")
+    show_menu(turn)
+
+
+def redeem(turn: Turn) -> None:
+    """Payouts are not switched on for this program yet: say so, with the balance it would use."""
+    turn.say("redeem.not_open")
+    turn.say_text("balance.text", balance_text(turn))
+
+
+FLOW = Flow(
+    name="menu",
+    entry=[
+        on(_menu_number, pick),
+        on(match.keyword("join"), already_member),
+        on(match.intent("redeem"), redeem),
+    ],
+    priority=50,
+)

@@ -1,0 +1,95 @@
+"""Outbound message rows: created in the turn's transaction, sent after it commits.
+
+Why: a reply is part of the turn's outcome, so it is written with the state change and ledger
+postings (transactional outbox); sending happens later and can be retried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy.orm import Session
+
+from storage.base import utcnow
+from storage.models import Contact, OutboundMessage, OutboundStatus
+
+MAX_BODY = 1600
+"""Twilio's WhatsApp body limit in characters."""
+
+STATUS_RANK = {
+    OutboundStatus.PENDING.value: 0,
+    OutboundStatus.SENDING.value: 1,
+    OutboundStatus.ACCEPTED.value: 2,
+    OutboundStatus.QUEUED.value: 3,
+    OutboundStatus.SENT.value: 4,
+    OutboundStatus.DELIVERED.value: 5,
+    OutboundStatus.READ.value: 6,
+    OutboundStatus.UNDELIVERED.value: 5,
+    OutboundStatus.FAILED.value: 5,
+    OutboundStatus.SKIPPED.value: 9,
+}
+"""Order of delivery states; callbacks arrive out of order and never move a status back."""
+
+
+def split_body(text: str, limit: int = MAX_BODY) -> list[str]:
+    """Split a long reply at paragraph, then line, then word boundaries, each part <= ``limit``."""
+    text = text.strip()
+    if len(text) <= limit:
+        return [text] if text else []
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), -1)
+        if cut < limit // 3:
+            cut = window.rfind("\n")
+        if cut < limit // 3:
+            cut = window.rfind(" ")
+        if cut <= 0:
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        parts.append(rest)
+    return parts
+
+
+def queue_reply(
+    session: Session,
+    contact: Contact,
+    texts: Iterable[tuple[str, str]],
+    *,
+    sender: str,
+    inbound_id: int | None = None,
+    bypass_opt_out: bool = False,
+) -> list[OutboundMessage]:
+    """Join a turn's sentences into one message (split if too long) and store it as pending."""
+    texts = list(texts)
+    if not texts:
+        return []
+    body = "\n\n".join(t for _, t in texts)
+    rows = []
+    for part in split_body(body):
+        row = OutboundMessage(
+            contact_id=contact.id,
+            inbound_id=inbound_id,
+            to=f"whatsapp:{contact.phone}",
+            body=part,
+            msgid=texts[0][0][:80],
+            bypass_opt_out=bypass_opt_out,
+        )
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    return rows
+
+
+def advance_status(row: OutboundMessage, status: str, error_code: int | None = None) -> bool:
+    """Move ``row`` to ``status`` unless that would go backwards; True when it changed."""
+    if STATUS_RANK.get(status, 0) <= STATUS_RANK.get(row.status, 0) and status != row.status:
+        return False
+    row.status = status
+    if error_code is not None:
+        row.error_code = error_code
+    row.updated_at = utcnow()
+    return True

@@ -1,0 +1,337 @@
+"""Tesseract OCR for invoice photos and scans, with the clean-up phone photos need.
+
+Why: members photograph invoices on a table, tilted, turned, in uneven light. We find the
+paper, flatten it, turn it upright (one cheap OSD pass), even out the light, scale the text to
+the size Tesseract likes, then run a single ``eng+hin`` pass. Words keep their boxes and
+confidences so the field parser can use columns and distrust weak readings.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import pytesseract
+from PIL import Image
+
+logger = logging.getLogger(__name__)
+
+# Tesseract's OpenMP threads fight each other (and the other workers) on a 2-core box: one
+# thread per process is 3-4x faster there. Child processes inherit this.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+DEFAULT_LANG = "eng+hin"
+"""Tesseract languages: English and Hindi (Devanagari) labels both occur on Indian invoices."""
+
+TARGET_TEXT_PX = 20.0
+"""Median glyph height (pixels) we scale text to; Tesseract is most accurate around 25-35 px."""
+
+MAX_OCR_SIDE = 2600
+"""Longest side sent to Tesseract, to bound time on huge pages."""
+
+_DETECT_SIDE = 800
+"""Longest side of the copy used to find the paper outline."""
+
+
+@dataclass
+class Word:
+    """One recognized word with its box (pixels of the processed page) and confidence 0-100."""
+
+    text: str
+    left: float
+    top: float
+    right: float
+    bottom: float
+    conf: float
+
+
+@dataclass
+class OcrResult:
+    """Words of one page, their layout text, and what the preprocessing did."""
+
+    words: list[Word]
+    text: str
+    rotated: int
+    page_found: bool
+    mean_conf: float
+
+
+def _order_quad(pts: np.ndarray) -> np.ndarray:
+    """Corners in TL, TR, BR, BL order."""
+    pts = pts.reshape(4, 2).astype(np.float32)
+    s = pts.sum(axis=1)
+    d = np.diff(pts, axis=1).ravel()
+    return np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]], np.float32)
+
+
+def _quad_from_mask(mask: np.ndarray) -> np.ndarray | None:
+    """Largest blob of the mask as a 4-corner polygon (small-image pixels), or None."""
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    contour = max(contours, key=cv2.contourArea)
+    area = cv2.contourArea(contour)
+    total = mask.shape[0] * mask.shape[1]
+    if area < 0.12 * total or area > 0.985 * total:
+        return None
+    hull = cv2.convexHull(contour)
+    perimeter = cv2.arcLength(hull, True)
+    for eps in (0.01, 0.02, 0.03, 0.04, 0.06):
+        approx = cv2.approxPolyDP(hull, eps * perimeter, True)
+        if len(approx) == 4:
+            quad = _order_quad(approx)
+            break
+    else:
+        quad = _order_quad(cv2.boxPoints(cv2.minAreaRect(hull)))
+    if cv2.contourArea(quad.reshape(-1, 1, 2)) < 0.7 * area:
+        return None
+    return quad
+
+
+def _edge_support(edges: np.ndarray, quad: np.ndarray) -> float:
+    """Share of the quad's outline lying on image edges: a real sheet has sharp borders all round."""
+    hits = total = 0
+    h, w = edges.shape
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        steps = max(2, int(np.linalg.norm(b - a) / 2))
+        for t in np.linspace(0, 1, steps):
+            x, y = (a + (b - a) * t).astype(int)
+            if 2 <= x < w - 2 and 2 <= y < h - 2:
+                total += 1
+                hits += bool(edges[y, x])
+            else:  # the sheet runs off the frame: that side cannot be judged
+                continue
+    return hits / total if total else 0.0
+
+
+def find_page_quad(rgb: np.ndarray) -> np.ndarray | None:
+    """Corners (TL, TR, BR, BL, full-size pixels) of the sheet of paper, or None.
+
+    Why: paper is the large bright, unsaturated region; everything else (wood, cloth,
+    concrete) is darker or coloured. Shadows can cut the bright region, so several thresholds
+    are tried and the outline best supported by real image edges wins. Returns None when no
+    convincing quadrilateral is found (the caller then only deskews).
+    """
+    h, w = rgb.shape[:2]
+    scale = _DETECT_SIDE / max(h, w)
+    small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+    paperness = cv2.GaussianBlur(cv2.subtract(hsv[:, :, 2], hsv[:, :, 1]), (5, 5), 0)
+    gray = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), (5, 5), 0)
+    edges = cv2.dilate(cv2.Canny(gray, 30, 90), np.ones((5, 5), np.uint8))
+    otsu, _ = cv2.threshold(paperness, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    best: tuple[float, float, np.ndarray] | None = None
+    for factor in (1.0, 0.8, 0.6, 1.2):
+        _, mask = cv2.threshold(paperness, otsu * factor, 255, cv2.THRESH_BINARY)
+        mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
+        mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((9, 9), np.uint8))
+        quad = _quad_from_mask(mask)
+        if quad is None:
+            continue
+        support = _edge_support(edges, quad)
+        area = cv2.contourArea(quad.reshape(-1, 1, 2))
+        if best is None or (support, area) > (best[0] + 0.05, best[1]) or (
+            support > best[0] - 0.05 and area > best[1] * 1.05
+        ):
+            best = (support, area, quad)
+    if best is None or best[0] < 0.6:
+        return None
+    return best[2] / scale
+
+
+def _warp(rgb: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    tl, tr, br, bl = quad
+    width = int(max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl)))
+    height = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
+    dst = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
+    matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
+    return cv2.warpPerspective(rgb, matrix, (width, height), flags=cv2.INTER_CUBIC,
+                               borderMode=cv2.BORDER_REPLICATE)
+
+
+def normalize_light(gray: np.ndarray) -> np.ndarray:
+    """Divide out the background (shadows, gradients) so paper becomes white and ink dark."""
+    k = max(15, (min(gray.shape) // 40) | 1)
+    background = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    background = cv2.medianBlur(background, 21)
+    norm = cv2.divide(gray, background, scale=255)
+    return cv2.normalize(norm, None, 0, 255, cv2.NORM_MINMAX)
+
+
+def uninvert_blocks(gray: np.ndarray) -> np.ndarray:
+    """Turn white-on-dark bars (totals banners, table headers) into dark-on-white text.
+
+    Why: Tesseract reads dark text on light paper; a modern invoice prints its grand total
+    in a filled bar, which otherwise comes back empty.
+    """
+    dark = (gray < 110).astype(np.uint8)
+    solid = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    out = gray.copy()
+    min_area = gray.shape[0] * gray.shape[1] * 0.001
+    for i in range(1, count):
+        x, y, w, h, area = stats[i]
+        if area < min_area or h < 15 or w < 2 * h:
+            continue
+        box = dark[y:y + h, x:x + w]
+        if box.mean() > 0.6 and area > 0.8 * w * h:
+            out[y:y + h, x:x + w] = 255 - gray[y:y + h, x:x + w]
+    return out
+
+
+def text_height(gray: np.ndarray) -> float | None:
+    """Median height of glyph-sized dark blobs, or None when there are too few."""
+    _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    heights = stats[1:, cv2.CC_STAT_HEIGHT]
+    widths = stats[1:, cv2.CC_STAT_WIDTH]
+    keep = (heights >= 6) & (heights <= gray.shape[0] / 15) & (widths <= heights * 3) & (widths >= 2)
+    if keep.sum() < 30:
+        return None
+    return float(np.median(heights[keep]))
+
+
+def _deskew(gray: np.ndarray) -> np.ndarray:
+    """Remove a small residual tilt (<= 10 degrees) measured on text lines."""
+    small_scale = 1000 / max(gray.shape)
+    small = cv2.resize(gray, None, fx=small_scale, fy=small_scale, interpolation=cv2.INTER_AREA)
+    _, binary = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    lines = cv2.HoughLinesP(binary, 1, np.pi / 720, threshold=120, minLineLength=small.shape[1] // 4,
+                            maxLineGap=10)
+    if lines is None:
+        return gray
+    angles = []
+    for x1, y1, x2, y2 in lines.reshape(-1, 4):
+        angle = np.degrees(np.arctan2(y2 - y1, x2 - x1))
+        if abs(angle) <= 10:
+            angles.append(angle)
+    if len(angles) < 3:
+        return gray
+    angle = float(np.median(angles))
+    if abs(angle) < 0.3:
+        return gray
+    h, w = gray.shape
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return cv2.warpAffine(gray, matrix, (w, h), flags=cv2.INTER_CUBIC, borderValue=255)
+
+
+def detect_rotation(gray: np.ndarray) -> int:
+    """Clockwise degrees (0/90/180/270) to turn the page upright, by Tesseract OSD on a small copy."""
+    scale = min(1.0, 1600 / max(gray.shape))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    try:
+        osd = pytesseract.image_to_osd(Image.fromarray(small), config="--psm 0 -c min_characters_to_try=10")
+    except pytesseract.TesseractError as exc:
+        logger.info("OSD failed, assuming upright: %s", str(exc)[:80])
+        return 0
+    match = re.search(r"Rotate:\s*(\d+)", osd)
+    conf = re.search(r"Orientation confidence:\s*([\d.]+)", osd)
+    if not match or (conf and float(conf.group(1)) < 0.5):
+        return 0
+    return int(match.group(1)) % 360
+
+
+def _rotate(gray: np.ndarray, degrees: int) -> np.ndarray:
+    if degrees == 90:
+        return cv2.rotate(gray, cv2.ROTATE_90_CLOCKWISE)
+    if degrees == 180:
+        return cv2.rotate(gray, cv2.ROTATE_180)
+    if degrees == 270:
+        return cv2.rotate(gray, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    return gray
+
+
+def prepare(img: Image.Image, *, photo: bool = True) -> tuple[np.ndarray, int, bool]:
+    """Flatten, turn upright, even out light and scale text; returns (gray page, rotation, page_found)."""
+    rgb = np.asarray(img.convert("RGB"))
+    page_found = False
+    if photo:
+        quad = find_page_quad(rgb)
+        if quad is not None:
+            rgb = _warp(rgb, quad)
+            page_found = True
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    gray = uninvert_blocks(normalize_light(gray))
+    height = text_height(gray)
+    if height:
+        scale = max(0.5, min(3.0, TARGET_TEXT_PX / height))
+        scale = min(scale, MAX_OCR_SIDE / max(gray.shape))
+        if abs(scale - 1) > 0.1:
+            interp = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
+            gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=interp)
+    rotation = detect_rotation(gray)
+    gray = _rotate(gray, rotation)
+    if not page_found:
+        gray = _deskew(gray)
+    return gray, rotation, page_found
+
+
+def ocr_words(gray: np.ndarray, *, lang: str = DEFAULT_LANG, psm: int = 3) -> list[Word]:
+    """One Tesseract pass; words with boxes and confidences (0-100)."""
+    data = pytesseract.image_to_data(
+        Image.fromarray(gray), lang=lang, config=f"--oem 1 --psm {psm}", output_type=pytesseract.Output.DICT
+    )
+    words = []
+    for i, text in enumerate(data["text"]):
+        text = (text or "").strip()
+        conf = float(data["conf"][i])
+        if not text or conf < 0:
+            continue
+        left, top = data["left"][i], data["top"][i]
+        words.append(Word(text, left, top, left + data["width"][i], top + data["height"][i], conf))
+    return words
+
+
+def layout_text(words: list[Word]) -> str:
+    """Rebuild text lines from word boxes, keeping columns roughly aligned with spaces.
+
+    Why: labels and values sit in columns ("Invoice No." above "GST-3447"); a layout-preserving
+    text lets the field parser look under a label, for OCR and PDF text alike.
+    """
+    if not words:
+        return ""
+    heights = sorted(w.bottom - w.top for w in words)
+    line_h = max(1.0, heights[len(heights) // 2])
+    char_w = max(1.0, float(np.median([(w.right - w.left) / max(1, len(w.text)) for w in words])))
+    rows: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: (w.top + w.bottom) / 2):
+        centre = (word.top + word.bottom) / 2
+        if rows:
+            row = rows[-1]
+            row_centre = sum((w.top + w.bottom) / 2 for w in row) / len(row)
+            if abs(centre - row_centre) < line_h * 0.5:
+                row.append(word)
+                continue
+        rows.append([word])
+    lines = []
+    for row in rows:
+        line = ""
+        for word in sorted(row, key=lambda w: w.left):
+            col = int(word.left / char_w)
+            if line:
+                line += " " * max(1, col - len(line))
+            else:
+                line = " " * col
+            line += word.text
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def read_image(img: Image.Image, *, photo: bool = True, lang: str = DEFAULT_LANG) -> OcrResult:
+    """Prepare one page and OCR it.
+
+    Args:
+        img: an RGB page from `workers.imaging.load_pages`.
+        photo: look for the sheet in the frame and flatten it (phone photos); scans skip this.
+        lang: Tesseract languages.
+    """
+    gray, rotation, page_found = prepare(img, photo=photo)
+    words = ocr_words(gray, lang=lang)
+    mean_conf = float(np.mean([w.conf for w in words])) if words else 0.0
+    return OcrResult(words=words, text=layout_text(words), rotated=rotation, page_found=page_found,
+                     mean_conf=mean_conf)
