@@ -226,7 +226,7 @@ TOTAL_EXCLUDE = re.compile(
     re.IGNORECASE,
 )
 NUMBER_LABEL = re.compile(
-    r"(?:tax\s*)?(?:invoice|inv|bill)\s*(?:no|number|num|#)\.?|invoice\s*#|"
+    r"(?:tax\s*)?(?:invoice|inv|bill)\s*(?:no|number|num|#)[.,]?|invoice\s*#|"
     r"(?:चालान|बिल|बीजक|इनवॉइस|इन्वॉइस)\s*(?:संख्या|सं\.?|नं\.?|क्रमांक)",
     re.IGNORECASE,
 )
@@ -398,8 +398,10 @@ def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str])
             if NUMBER_LABEL_EXCLUDE.search(line[max(0, m.start() - 12):m.end()]):
                 continue
             rest = re.sub(r"^\s*[:.#\-]?\s*", "", line[m.end():])
-            first = rest.split("  ")[0].strip() if rest else ""
-            token = _clean_number(first.split()[0]) if first.split() else None
+            parts = rest.split()
+            if parts and len(parts[0]) == 1 and not parts[0].isascii():  # ':' misread as '४'
+                parts = parts[1:]
+            token = _clean_number(parts[0]) if parts and not rest.startswith("   " * 4) else None
             if token:
                 candidates.append((0.95, token, "same_line"))
                 continue
@@ -408,7 +410,7 @@ def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str])
                     break
                 below = lines[j]
                 for tm in re.finditer(r"\S+", below):
-                    if tm.end() < m.start() - 4 or tm.start() > m.end() + 8:
+                    if tm.end() < m.start() - 4 or tm.start() > m.end() + 16:
                         continue
                     token = _clean_number(tm.group())
                     if token:
@@ -534,6 +536,9 @@ def _pick_total(lines: list[str], text: str, result: InvoiceFields, weak: Collec
     else:
         value = words  # type: ignore[assignment]
         best_score = 0
+    if value is None:
+        result.doubts.append("total_missing")
+        return
     confirmed_words = words is not None and words == value
     confirmed_sum = _arithmetic_confirms(value, [a.paise for a in amounts])  # type: ignore[arg-type]
     twice = sum(1 for _, p in candidates if p == value) >= 2
@@ -551,9 +556,6 @@ def _pick_total(lines: list[str], text: str, result: InvoiceFields, weak: Collec
     if any(str(value // 100) in tok.replace(",", "") for tok in weak):
         conf = min(conf, 0.6)
         result.doubts.append("total_low_ocr_confidence")
-    if value is None:
-        result.doubts.append("total_missing")
-        return
     result.total_paise = Field(value, conf, "words" if confirmed_words else "sum" if confirmed_sum else "label")
     result.total_confirmed = confirmed_words or confirmed_sum
 

@@ -139,15 +139,14 @@ class Turn:
 
 @cache
 def registered_flows() -> tuple[Flow, ...]:
-    """Every ``FLOW`` found in the modules of the ``flows`` package."""
+    """Every ``FLOW`` (or list ``FLOWS``) found in the modules of the ``flows`` package."""
     import flows as package
 
     found: list[Flow] = []
     for info in pkgutil.iter_modules(package.__path__):
         module = importlib.import_module(f"flows.{info.name}")
-        flow = getattr(module, "FLOW", None)
-        if isinstance(flow, Flow):
-            found.append(flow)
+        declared = [getattr(module, "FLOW", None), *getattr(module, "FLOWS", [])]
+        found.extend(flow for flow in declared if isinstance(flow, Flow))
     names = [f.name for f in found]
     if len(set(names)) != len(names):
         raise FlowError(f"duplicate flow names: {names}")

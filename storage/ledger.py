@@ -24,12 +24,13 @@ Design (hordak's Account/Transaction/Leg, saleor's idempotency and lock order):
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import case, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import case, func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError, SAWarning
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.base import utcnow
@@ -228,41 +229,36 @@ def _constraint(exc: IntegrityError) -> str:
     return name or str(exc.orig)
 
 
-def _append(
-    session: Session, account: Account, transfer: Transfer, amount: int, when: dt.datetime
-) -> tuple[int, int, str]:
-    """Move ``account``'s balance by ``amount`` with a conditional UPDATE and write its entry."""
+def _append(session: Session, account: Account, transfer: Transfer, amount: int, when: dt.datetime) -> Entry:
+    """Move ``account``'s balance by ``amount`` with a conditional UPDATE; return its (unsaved) entry."""
     seq = account.entry_count + 1
     after = account.balance + amount
     digest = entry_hash(account.id, seq, transfer.id, amount, after, when, account.last_hash)
-    result = session.execute(
-        update(Account)
+    accounts = Account.__table__
+    result = session.connection().execute(
+        update(accounts)
         .where(
-            Account.id == account.id,
-            Account.entry_count == account.entry_count,
-            or_(Account.allow_negative, Account.balance >= -amount),
+            accounts.c.id == account.id,
+            accounts.c.entry_count == account.entry_count,
+            or_(accounts.c.allow_negative, accounts.c.balance >= -amount),
         )
-        .values(balance=Account.balance + amount, entry_count=seq, last_hash=digest)
-        .execution_options(synchronize_session=False)
+        .values(balance=accounts.c.balance + amount, entry_count=seq, last_hash=digest)
     )
     if result.rowcount != 1:
         current = session.scalar(select(Account.balance).where(Account.id == account.id))
         if amount < 0 and current is not None and current < -amount:
             raise InsufficientPoints(account.code, int(current), -amount)
         raise LedgerError(f"Account {account.code} changed while locked (entry_count moved)")
-    session.add(
-        Entry(
-            transfer_id=transfer.id,
-            account_id=account.id,
-            amount=amount,
-            balance_after=after,
-            seq=seq,
-            prev_hash=account.last_hash,
-            hash=digest,
-            created_at=when,
-        )
+    return Entry(
+        transfer_id=transfer.id,
+        account_id=account.id,
+        amount=amount,
+        balance_after=after,
+        seq=seq,
+        prev_hash=account.last_hash,
+        hash=digest,
+        created_at=when,
     )
-    return after, seq, digest
 
 
 def _post(
@@ -314,10 +310,11 @@ def _post(
             )
             session.add(transfer)
             session.flush()
-            heads = [
-                (acct, _append(session, acct, transfer, amount, when))
+            entries = [
+                _append(session, acct, transfer, amount, when)
                 for acct, amount in sorted(((src, -points), (dst, points)), key=lambda p: p[0].id)
             ]
+            session.add_all(entries)  # one multi-row INSERT when the savepoint flushes
     except IntegrityError as exc:
         existing = _by_key(session, idempotency_key)
         if existing is not None:
@@ -328,10 +325,11 @@ def _post(
         if "balance_non_negative" in name:
             raise InsufficientPoints(src.code, src.balance, points) from exc
         raise LedgerError(f"Transfer refused by the database: {name}") from exc
-    for acct, (after, seq, digest) in heads:
-        set_committed_value(acct, "balance", after)
-        set_committed_value(acct, "entry_count", seq)
-        set_committed_value(acct, "last_hash", digest)
+    for entry in entries:  # the locked rows now hold what the UPDATEs wrote
+        acct = accounts[entry.account_id]
+        set_committed_value(acct, "balance", entry.balance_after)
+        set_committed_value(acct, "entry_count", entry.seq)
+        set_committed_value(acct, "last_hash", entry.hash)
     logger.info("Transfer %s: %s points %s -> %s (%s)", transfer.id, points, src.code, dst.code, reason)
     return transfer
 
@@ -528,9 +526,7 @@ def _settle(
     return moved
 
 
-def post_hold(
-    session: Session, hold_id: int, *, dest: AccountRef = REDEMPTION, idempotency_key: str
-) -> Transfer:
+def post_hold(session: Session, hold_id: int, *, dest: AccountRef = REDEMPTION, idempotency_key: str) -> Transfer:
     """Pay out a pending hold: move its points from ``HOLDS`` to ``dest`` (default ``REDEMPTION``).
 
     Returns:
@@ -619,13 +615,9 @@ def _account_problems(session: Session, accounts: dict[int, Account]) -> Iterato
     def check_head(acct: Account, total: int, count: int, last_hash: str) -> Iterator[Problem]:
         name = f"Account {acct.code} (#{acct.id})"
         if acct.balance != total:
-            yield Problem(
-                "account", acct.id, f"{name}: stored balance {acct.balance} but its entries sum to {total}"
-            )
+            yield Problem("account", acct.id, f"{name}: stored balance {acct.balance} but its entries sum to {total}")
         if acct.entry_count != count:
-            yield Problem(
-                "account", acct.id, f"{name}: entry_count is {acct.entry_count} but it has {count} entries"
-            )
+            yield Problem("account", acct.id, f"{name}: entry_count is {acct.entry_count} but it has {count} entries")
         if acct.last_hash != last_hash:
             yield Problem("account", acct.id, f"{name}: last_hash does not match its newest entry's hash")
         if not acct.allow_negative and acct.balance < 0:
@@ -635,9 +627,7 @@ def _account_problems(session: Session, accounts: dict[int, Account]) -> Iterato
     current: Account | None = None
     total = count = 0
     expect_seq, prev_hash, running = 1, GENESIS_HASH, 0
-    entries = session.scalars(
-        select(Entry).order_by(Entry.account_id, Entry.seq).execution_options(yield_per=2000)
-    )
+    entries = session.scalars(select(Entry).order_by(Entry.account_id, Entry.seq).execution_options(yield_per=2000))
     for e in entries:
         if current is None or e.account_id != current.id:
             if current is not None:
@@ -653,16 +643,12 @@ def _account_problems(session: Session, accounts: dict[int, Account]) -> Iterato
         if e.seq != expect_seq:
             yield Problem("entry", e.id, f"{where}: sequence gap, expected seq {expect_seq}")
         if e.prev_hash != prev_hash:
-            yield Problem(
-                "entry", e.id, f"{where}: chain broken, prev_hash does not match the previous entry's hash"
-            )
+            yield Problem("entry", e.id, f"{where}: chain broken, prev_hash does not match the previous entry's hash")
         if e.compute_hash() != e.hash:
             yield Problem("entry", e.id, f"{where}: hash does not recompute; the entry was altered")
         running += e.amount
         if e.balance_after != running:
-            yield Problem(
-                "entry", e.id, f"{where}: balance_after {e.balance_after} but running total is {running}"
-            )
+            yield Problem("entry", e.id, f"{where}: balance_after {e.balance_after} but running total is {running}")
             running = e.balance_after  # report the break once, not on every later entry
         total += e.amount
         count += 1
@@ -713,6 +699,20 @@ def _transfer_problems(session: Session) -> Iterator[Problem]:
         )
 
 
+def _snapshot(session: Session) -> None:
+    """Read the whole ledger from one snapshot (REPEATABLE READ on PostgreSQL) so that transfers
+    committed while ``verify`` runs cannot look like mismatches. SQLite's BEGIN IMMEDIATE already
+    excludes writers."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)  # already connected: the level cannot change now
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    level = session.scalar(text("SHOW transaction_isolation"))
+    if level not in ("repeatable read", "serializable"):
+        logger.warning("Ledger verify: running under %s; concurrent transfers may show as problems", level)
+
+
 def verify(session: Session) -> list[Problem]:
     """Recompute the ledger from its entries and list every inconsistency (empty list: healthy).
 
@@ -722,28 +722,20 @@ def verify(session: Session) -> list[Problem]:
     exactly two entries, −points on the source and +points on the destination. Overall: balances
     sum to zero, and ``HOLDS`` equals the points of pending holds.
     """
-    accounts = {
-        a.id: a for a in session.scalars(select(Account).execution_options(populate_existing=True)).all()
-    }
+    _snapshot(session)
+    accounts = {a.id: a for a in session.scalars(select(Account).execution_options(populate_existing=True)).all()}
     problems = list(_account_problems(session, accounts))
     problems += _transfer_problems(session)
     books = sum(a.balance for a in accounts.values())
     if books != 0:
-        problems.append(
-            Problem("books", None, f"Books do not balance: account balances sum to {books}, not 0")
-        )
+        problems.append(Problem("books", None, f"Books do not balance: account balances sum to {books}, not 0"))
     holds = next((a for a in accounts.values() if a.code == HOLDS), None)
     pending = int(
-        session.scalar(
-            select(func.coalesce(func.sum(Hold.points), 0)).where(Hold.status == HoldStatus.PENDING)
-        )
-        or 0
+        session.scalar(select(func.coalesce(func.sum(Hold.points), 0)).where(Hold.status == HoldStatus.PENDING)) or 0
     )
     held = holds.balance if holds is not None else 0
     if held != pending:
-        problems.append(
-            Problem("hold", None, f"Account {HOLDS} holds {held} points but pending holds total {pending}")
-        )
+        problems.append(Problem("hold", None, f"Account {HOLDS} holds {held} points but pending holds total {pending}"))
     for p in problems:
         logger.warning("Ledger verify: %s", p)
     return problems

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from sqlalchemy import select
 from twilio.base.exceptions import TwilioRestException
@@ -16,6 +17,7 @@ from storage.base import utcnow
 from storage.db import sessions
 from storage.models import Contact, InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
 from workers import dialog, media
+from workers.analysis import analyze_inbound_media
 from workers.runtime import app_context
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ def handle_inbound(inbound_id: int) -> int:
 
         def prepare(msg_id: int) -> None:
             media.fetch_pending_media(factory, msg_id, app.config)
+            analyze_inbound_media(factory, msg_id, app.config, on_slow=lambda: acknowledge(app, contact_id, msg_id))
 
         handled = dialog.drain_contact(
             factory, contact_id, program=app.config["PROGRAM"], settings=app.config, prepare=prepare
@@ -49,7 +52,22 @@ def handle_inbound(inbound_id: int) -> int:
         return handled
 
 
-def schedule_send(app: object, contact_id: int) -> None:
+def acknowledge(app: Any, contact_id: int, inbound_id: int) -> None:
+    """Tell the member their file arrived and is being checked (the work is taking a while)."""
+    from bot.i18n import translate
+    from storage.outbox import queue_reply
+
+    with sessions(app).begin() as session:
+        contact = session.get(Contact, contact_id)
+        if contact is None:
+            return
+        text = translate(contact.lang or "en", "claims.checking")
+        queue_reply(session, contact, [("claims.checking", text)], sender=app.config["TWILIO_WHATSAPP_FROM"],
+                    inbound_id=inbound_id)
+    schedule_send(app, contact_id)
+
+
+def schedule_send(app: Any, contact_id: int) -> None:
     from workers.queue import enqueue
 
     enqueue(app, send_outbox, contact_id)

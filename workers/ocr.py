@@ -322,16 +322,60 @@ def layout_text(words: list[Word]) -> str:
     return "\n".join(lines)
 
 
-def read_image(img: Image.Image, *, photo: bool = True, lang: str = DEFAULT_LANG) -> OcrResult:
-    """Prepare one page and OCR it.
+_DEVANAGARI = re.compile(r"[\u0900-\u097F]")
+_DEVANAGARI_DIGITS = re.compile(r"^[\u0966-\u096F.,:;|/-]+$")
+
+HINDI_PASS_LOW_SHARE = 0.15
+"""Share of low-confidence words in the English pass above which the page is read again with Hindi."""
+
+
+def _iou(a: Word, b: Word) -> float:
+    ix = max(0.0, min(a.right, b.right) - max(a.left, b.left))
+    iy = max(0.0, min(a.bottom, b.bottom) - max(a.top, b.top))
+    inter = ix * iy
+    union = (a.right - a.left) * (a.bottom - a.top) + (b.right - b.left) * (b.bottom - b.top) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def merge_passes(hindi: list[Word], english: list[Word]) -> list[Word]:
+    """Hindi-pass words, but Latin words (codes, numbers, GSTINs) as the English model read them.
+
+    Why: ``eng+hin`` is needed for Devanagari labels but misreads bold Latin codes (SB -> 58,
+    ':' -> '४'); the English model reads those better.
+    """
+    merged: list[Word] = []
+    used: set[int] = set()
+    for word in hindi:
+        keep_hindi = bool(_DEVANAGARI.search(word.text)) and not _DEVANAGARI_DIGITS.match(word.text)
+        if not keep_hindi:
+            best, best_iou = None, 0.3
+            for i, other in enumerate(english):
+                overlap = _iou(word, other)
+                if overlap > best_iou:
+                    best, best_iou = i, overlap
+            if best is not None:
+                used.add(best)
+                merged.append(english[best])
+                continue
+        merged.append(word)
+    for i, other in enumerate(english):
+        if i not in used and other.conf >= 70 and not any(_iou(other, w) > 0.1 for w in merged):
+            merged.append(other)
+    return merged
+
+
+def read_image(img: Image.Image, *, photo: bool = True) -> OcrResult:
+    """Prepare one page and OCR it: an English pass, plus a Hindi pass when the page needs it.
 
     Args:
         img: an RGB page from `workers.imaging.load_pages`.
         photo: look for the sheet in the frame and flatten it (phone photos); scans skip this.
-        lang: Tesseract languages.
     """
     gray, rotation, page_found = prepare(img, photo=photo)
-    words = ocr_words(gray, lang=lang)
+    words = ocr_words(gray, lang="eng")
+    low_share = sum(1 for w in words if w.conf < 50) / max(1, len(words))
+    if low_share > HINDI_PASS_LOW_SHARE or len(words) < 40:
+        words = merge_passes(ocr_words(gray, lang=DEFAULT_LANG), words)
     mean_conf = float(np.mean([w.conf for w in words])) if words else 0.0
     return OcrResult(words=words, text=layout_text(words), rotated=rotation, page_found=page_found,
                      mean_conf=mean_conf)
