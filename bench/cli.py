@@ -19,19 +19,24 @@ def bench() -> None:
               help="Measuring time of each load; the reply-latency part sends for twice this.")
 @click.option("--clients", type=click.IntRange(1, 64), default=8, show_default=True,
               help="Load-generator threads, ledger threads and pgbench clients.")
+@click.option("--rate", type=click.FloatRange(0.1, 100), default=None,
+              help="Messages per second in the inbound→reply part (default 2).")
 @click.option("--json", "as_json", is_flag=True, help="Also print the raw figures as JSON.")
-def core_command(seconds: float, clients: int, as_json: bool) -> None:
+def core_command(seconds: float, clients: int, rate: float | None, as_json: bool) -> None:
     """Webhook ack vs a bare app, ledger vs pgbench, inbound→reply latency and RSS, in one run.
 
     Uses a scratch database inaam_bench on 127.0.0.1:5432 and Redis db 14 (both emptied), and
     stops everything it starts, also on Ctrl-C.
     """
     import json
+    import logging
 
     from bench import core, report
 
+    root = logging.getLogger()
+    root.setLevel(max(root.level, logging.WARNING))  # the scratch data set-up logs every posting
     try:
-        results = core.run(seconds, clients, echo=click.echo)
+        results = core.run(seconds, clients, rate=rate or core.DEFAULT_RATE, echo=click.echo)
     except (RuntimeError, OSError) as exc:
         raise click.ClickException(str(exc)) from None
     report.render(results)

@@ -35,7 +35,7 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 DEFAULT_GUNICORN_ARGS = ("-w", "2", "--threads", "4")
 """Web server shape, identical for our app and the bare app."""
 
-DEFAULT_RATE = 10.0
+DEFAULT_RATE = 2.0
 """Messages per second in the reply-latency part (modest: not a saturation test)."""
 
 DEFAULT_MEMBERS = 20

@@ -208,19 +208,21 @@ def read_invoice(
 
     if text_layer is not None:
         text, weak, source = text_layer, set(), "text"
+        fields = extract_fields(text, today=today)
     else:
-        texts, weak = [], set()
-        for page in pages:
-            result = ocr.read_image(page, photo=is_photo)
-            texts.append(result.text)
-            weak |= {w.text for w in result.words if w.conf < WEAK_WORD_CONF}
-        text, source = "\n".join(texts), "ocr"
+        source = "ocr"
+        results = [ocr.read_image(page, photo=is_photo) for page in pages]
+        text, weak = _ocr_text(results)
+        fields = extract_fields(text, today=today, weak_tokens=weak)
+        if not _complete(fields) and any(ocr.needs_hindi(r) for r in results):
+            results = [ocr.add_hindi_pass(r) if ocr.needs_hindi(r) else r for r in results]
+            text, weak = _ocr_text(results)
+            fields = extract_fields(text, today=today, weak_tokens=weak)
     reading.text = text
     if einv is None and EINVOICE_HINT.search(text):
         einv = read_einvoice(first, einvoice_public_key, thorough=True)
         if einv is not None and _apply_einvoice(reading, einv, einvoice_public_key, text, today):
             return done(reading)
-    fields = extract_fields(text, today=today, weak_tokens=weak)
     _from_text(reading, fields, source)
     if fields.supplier_gstin.value is None and fields.total_paise.value is None and fields.invoice_keywords < 3:
         blurred = is_photo and sharpness < SOFT_BLUR_THRESHOLD
@@ -229,6 +231,18 @@ def read_invoice(
         return done(reading)
     _judge_certain(reading, fields, today)
     return done(reading)
+
+
+def _ocr_text(results: list[ocr.OcrResult]) -> tuple[str, set[str]]:
+    text = "\n".join(r.text for r in results)
+    weak = {w.text for r in results for w in r.words if w.conf < WEAK_WORD_CONF}
+    return text, weak
+
+
+def _complete(fields: InvoiceFields) -> bool:
+    """True when the fast pass already gave every claim field with confidence and a confirmed total."""
+    parts = (fields.supplier_gstin, fields.invoice_number, fields.invoice_date, fields.total_paise)
+    return fields.total_confirmed and all(f.value is not None and f.confidence >= CERTAIN_CONFIDENCE for f in parts)
 
 
 def _apply_einvoice(reading: InvoiceReading, einv: EInvoice, key: bytes | None, text: str, today: date) -> bool:

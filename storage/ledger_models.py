@@ -51,7 +51,7 @@ GENESIS_HASH = "0" * 64
 """``prev_hash`` of an account's first entry (and ``last_hash`` of an account with no entries)."""
 
 
-class AccountKind(str, Enum):  # noqa: UP042  (STYLE: status sets are str Enums)
+class AccountKind(str, Enum):
     """What an account is for."""
 
     MEMBER = "member"
@@ -62,7 +62,7 @@ class AccountKind(str, Enum):  # noqa: UP042  (STYLE: status sets are str Enums)
     ADJUSTMENT = "adjustment"
 
 
-class HoldStatus(str, Enum):  # noqa: UP042
+class HoldStatus(str, Enum):
     """Life of a hold: pending until posted (paid out) or voided (returned)."""
 
     PENDING = "pending"

@@ -28,7 +28,7 @@ from storage.ledger_models import Entry, Transfer
 pytestmark = pytest.mark.postgres
 
 THREADS = 16
-PER_THREAD = 50
+PER_THREAD = 30
 
 
 @pytest.fixture
@@ -168,7 +168,7 @@ def test_criss_cross_transfers_do_not_deadlock_and_verify_sees_a_snapshot(sessio
             return found or ["verified"]
         rng = random.Random(worker)
         outcomes = []
-        for i in range(30):
+        for i in range(15):
             src, dst = rng.sample(accounts, 2)
             try:
                 with sessions.begin() as s:

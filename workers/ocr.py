@@ -33,6 +33,9 @@ TARGET_TEXT_PX = 20.0
 MAX_OCR_SIDE = 2600
 """Longest side sent to Tesseract, to bound time on huge pages."""
 
+OSD_SIDE = 1200
+"""Longest side of the copy given to orientation detection (OSD cost grows with pixels)."""
+
 _DETECT_SIDE = 800
 """Longest side of the copy used to find the paper outline."""
 
@@ -58,6 +61,8 @@ class OcrResult:
     rotated: int
     page_found: bool
     mean_conf: float
+    gray: np.ndarray | None = None  # the processed page, kept for a second (Hindi) pass
+    low_share: float = 0.0  # share of words under 50 confidence
 
 
 def _order_quad(pts: np.ndarray) -> np.ndarray:
@@ -184,6 +189,22 @@ def uninvert_blocks(gray: np.ndarray) -> np.ndarray:
     return out
 
 
+def remove_rules(gray: np.ndarray) -> np.ndarray:
+    """Paint table rules (long horizontal and vertical lines) white.
+
+    Why: bordered invoices (Tally style) make Tesseract's layout analysis treat cells as
+    pictures and drop whole rows, the grand total among them.
+    """
+    _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    h, w = gray.shape
+    horizontal = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (w // 8, 1)))
+    vertical = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, h // 30)))
+    rules = cv2.dilate(cv2.bitwise_or(horizontal, vertical), np.ones((3, 3), np.uint8))
+    out = gray.copy()
+    out[rules > 0] = 255
+    return out
+
+
 def text_height(gray: np.ndarray) -> float | None:
     """Median height of glyph-sized dark blobs, or None when there are too few."""
     _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
@@ -222,7 +243,7 @@ def _deskew(gray: np.ndarray) -> np.ndarray:
 
 def detect_rotation(gray: np.ndarray) -> int:
     """Clockwise degrees (0/90/180/270) to turn the page upright, by Tesseract OSD on a small copy."""
-    scale = min(1.0, 1600 / max(gray.shape))
+    scale = min(1.0, OSD_SIDE / max(gray.shape))
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
     try:
         osd = pytesseract.image_to_osd(Image.fromarray(small), config="--psm 0 -c min_characters_to_try=10")
@@ -268,7 +289,7 @@ def prepare(img: Image.Image, *, photo: bool = True) -> tuple[np.ndarray, int, b
     gray = _rotate(gray, rotation)
     if not page_found:
         gray = _deskew(gray)
-    return gray, rotation, page_found
+    return remove_rules(gray), rotation, page_found
 
 
 def ocr_words(gray: np.ndarray, *, lang: str = DEFAULT_LANG, psm: int = 3) -> list[Word]:
@@ -364,18 +385,33 @@ def merge_passes(hindi: list[Word], english: list[Word]) -> list[Word]:
     return merged
 
 
-def read_image(img: Image.Image, *, photo: bool = True) -> OcrResult:
-    """Prepare one page and OCR it: an English pass, plus a Hindi pass when the page needs it.
+def _result(words: list[Word], gray: np.ndarray, rotation: int, page_found: bool) -> OcrResult:
+    mean_conf = float(np.mean([w.conf for w in words])) if words else 0.0
+    low_share = sum(1 for w in words if w.conf < 50) / max(1, len(words))
+    return OcrResult(words=words, text=layout_text(words), rotated=rotation, page_found=page_found,
+                     mean_conf=mean_conf, gray=gray, low_share=low_share)
+
+
+def read_image(img: Image.Image, *, photo: bool = True, lang: str = "eng") -> OcrResult:
+    """Prepare one page and OCR it once (English by default: fast, best on codes and numbers).
 
     Args:
         img: an RGB page from `workers.imaging.load_pages`.
         photo: look for the sheet in the frame and flatten it (phone photos); scans skip this.
+        lang: Tesseract languages for the pass.
     """
     gray, rotation, page_found = prepare(img, photo=photo)
-    words = ocr_words(gray, lang="eng")
-    low_share = sum(1 for w in words if w.conf < 50) / max(1, len(words))
-    if low_share > HINDI_PASS_LOW_SHARE or len(words) < 40:
-        words = merge_passes(ocr_words(gray, lang=DEFAULT_LANG), words)
-    mean_conf = float(np.mean([w.conf for w in words])) if words else 0.0
-    return OcrResult(words=words, text=layout_text(words), rotated=rotation, page_found=page_found,
-                     mean_conf=mean_conf)
+    return _result(ocr_words(gray, lang=lang), gray, rotation, page_found)
+
+
+def needs_hindi(result: OcrResult) -> bool:
+    """True when an English pass left many weak words: Devanagari text is likely on the page."""
+    return result.low_share > HINDI_PASS_LOW_SHARE or len(result.words) < 40
+
+
+def add_hindi_pass(result: OcrResult) -> OcrResult:
+    """Read the same processed page with ``eng+hin`` and merge (Devanagari labels, English codes)."""
+    if result.gray is None:
+        return result
+    words = merge_passes(ocr_words(result.gray, lang=DEFAULT_LANG), result.words)
+    return _result(words, result.gray, result.rotated, result.page_found)
