@@ -514,25 +514,23 @@ def _pick_total(lines: list[str], text: str, result: InvoiceFields, weak: Collec
         words = hindi_words_to_paise(text)
     result.words_paise = words
     marked = [a.paise for a in amounts if a.marked]
-    if not candidates and words is None and not marked:
-        result.doubts.append("total_missing")
-        return
+    all_amounts = [a.paise for a in amounts]
     if candidates:
         best_score = max(c[0] for c in candidates)
-        top = [p for s, p in candidates if s == best_score]
-        value = max(top)
-    elif marked and words == max(marked):
-        value, best_score = max(marked), 3.0  # label unreadable, but the words match the largest amount
+        value: int | None = max(p for s, p in candidates if s == best_score)
+        confirmed_words = words is not None and words == value
+        confirmed_sum = _arithmetic_confirms(value, all_amounts)  # type: ignore[arg-type]
+    elif words is not None:
+        # The total's label or figure was unreadable: the amount in words is the reading, and it
+        # counts as confirmed only if the same figure is printed or the tax arithmetic gives it.
+        value, best_score = words, 3.0
+        confirmed_words = words in marked
+        confirmed_sum = _arithmetic_confirms(words, all_amounts)
+        if not (confirmed_words or confirmed_sum):
+            result.doubts.append("total_label_missing")
     else:
-        value = words  # type: ignore[assignment]
-        best_score = 0
-        result.doubts.append("total_label_missing")
-        words = None  # the words are now the value itself: they cannot also confirm it
-    if value is None:
         result.doubts.append("total_missing")
         return
-    confirmed_words = words is not None and words == value
-    confirmed_sum = _arithmetic_confirms(value, [a.paise for a in amounts])  # type: ignore[arg-type]
     twice = sum(1 for _, p in candidates if p == value) >= 2
     conf = 0.7 if best_score >= 3 else 0.5
     if confirmed_words or confirmed_sum:

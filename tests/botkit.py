@@ -71,7 +71,8 @@ class WhatsAppUser:
 
     def post(self, params: dict[str, str], *, signature: str | None = None) -> int:
         path = "/webhooks/twilio/messages"
-        sig = signature if signature is not None else sign(TOKEN, PUBLIC + path, params)
+        public = self.app.config["PUBLIC_BASE_URL"]
+        sig = signature if signature is not None else sign(TOKEN, public + path, params)
         resp = self.client.post(path, data=params, headers={"X-Twilio-Signature": sig})
         return resp.status_code
 

@@ -33,7 +33,7 @@ TARGET_TEXT_PX = 20.0
 MAX_OCR_SIDE = 2600
 """Longest side sent to Tesseract, to bound time on huge pages."""
 
-OSD_SIDE = 1200
+OSD_SIDE = 1600
 """Longest side of the copy given to orientation detection (OSD cost grows with pixels)."""
 
 _DETECT_SIDE = 800
@@ -50,6 +50,7 @@ class Word:
     right: float
     bottom: float
     conf: float
+    line_key: tuple[int, ...] | None = None  # Tesseract's (block, paragraph, line): words of one text line
 
 
 @dataclass
@@ -304,7 +305,8 @@ def ocr_words(gray: np.ndarray, *, lang: str = DEFAULT_LANG, psm: int = 3) -> li
         if not text or conf < 0:
             continue
         left, top = data["left"][i], data["top"][i]
-        words.append(Word(text, left, top, left + data["width"][i], top + data["height"][i], conf))
+        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+        words.append(Word(text, left, top, left + data["width"][i], top + data["height"][i], conf, key))
     return words
 
 
@@ -319,16 +321,28 @@ def layout_text(words: list[Word]) -> str:
     heights = sorted(w.bottom - w.top for w in words)
     line_h = max(1.0, heights[len(heights) // 2])
     char_w = max(1.0, float(np.median([(w.right - w.left) / max(1, len(w.text)) for w in words])))
+    segments: dict[object, list[Word]] = {}
+    for i, word in enumerate(words):
+        segments.setdefault(word.line_key if word.line_key is not None else i, []).append(word)
+
+    def centre(seg: list[Word]) -> float:
+        return float(np.median([(w.top + w.bottom) / 2 for w in seg]))
+
     rows: list[list[Word]] = []
-    for word in sorted(words, key=lambda w: (w.top + w.bottom) / 2):
-        centre = (word.top + word.bottom) / 2
-        if rows:
-            row = rows[-1]
-            row_centre = sum((w.top + w.bottom) / 2 for w in row) / len(row)
-            if abs(centre - row_centre) < line_h * 0.5:
-                row.append(word)
-                continue
-        rows.append([word])
+    row_centres: list[float] = []
+    for seg in sorted(segments.values(), key=centre):
+        c = centre(seg)
+        # join the closest row within half a line height (rows are few; scan the last ones)
+        best = None
+        for r in range(max(0, len(rows) - 4), len(rows)):
+            if abs(row_centres[r] - c) < line_h * 0.5 and (best is None or
+                                                          abs(row_centres[r] - c) < abs(row_centres[best] - c)):
+                best = r
+        if best is None:
+            rows.append(list(seg))
+            row_centres.append(c)
+        else:
+            rows[best].extend(seg)
     lines = []
     for row in rows:
         line = ""
