@@ -84,9 +84,11 @@ def _safe_url(url: str) -> str:
 
 @main.command()
 @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
-def worker(burst: bool) -> None:
+@click.option("--fork/--no-fork", default=False, show_default=True,
+              help="Run each job in a forked child (isolation) instead of in this process (latency).")
+def worker(burst: bool, fork: bool) -> None:
     """Run an RQ worker (needs REDIS_URL); any number of them may run on any machines."""
-    from rq import Worker
+    from rq import SimpleWorker, Worker
 
     from workers import runtime
     from workers.queue import get_queue
@@ -95,8 +97,21 @@ def worker(burst: bool) -> None:
     if not app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: `inaam serve` runs the embedded worker itself")
     runtime.set_app(app)
+    _warm_up()
     queue = get_queue(app)
-    Worker([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)
+    worker_class = Worker if fork else SimpleWorker
+    worker_class([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)
+
+
+def _warm_up() -> None:
+    """Import and compile what every job needs once, not per job (a forked child inherits it)."""
+    import workers.jobs  # noqa: F401  (the job functions and everything they import)
+    from bot.i18n import LANGUAGES, catalog
+    from flows.engine import registered_flows
+
+    registered_flows()
+    for lang in LANGUAGES:
+        catalog(lang)
 
 
 @main.command()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from bot.metrics import count_inbound
-from storage.contacts import DuplicateMessage, get_or_create_contact, store_inbound
+from storage.contacts import DuplicateMessage, store_inbound, upsert_contact
 from storage.db import sessions
 from storage.models import OutboundMessage
 from storage.outbox import advance_status
@@ -58,9 +58,8 @@ def inbound() -> Response:
     phone = phone_of(sender)
     try:
         with sessions().begin() as session:
-            contact = get_or_create_contact(session, phone, params.get("ProfileName") or None)
-            msg = store_inbound(session, contact, params)
-            inbound_id, contact_id = msg.id, contact.id
+            contact_id = upsert_contact(session, phone, params.get("ProfileName") or None)
+            inbound_id = store_inbound(session, contact_id, params)
     except DuplicateMessage:
         logger.info("Inbound %s: redelivery acknowledged, not processed again", sid)
         count_inbound(current_app, "duplicate")

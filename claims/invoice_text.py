@@ -8,6 +8,7 @@ checksum, total against the amount in words or the tax arithmetic, date plausibi
 
 from __future__ import annotations
 
+import difflib
 import logging
 import re
 from collections.abc import Collection
@@ -53,7 +54,7 @@ class InvoiceFields:
 
 AMOUNT_RE = re.compile(
     r"(?P<cur>₹|Rs\.?|INR|रु\.?|रुपये)?\s*"
-    r"(?P<num>(?<![\d.,])\d{1,3}(?:,\d{2})*,\d{3}|(?<![\d.,])\d+)"
+    r"(?P<num>(?<![\d.,])\d{1,3}(?:,\d{2})*,\d{3}|(?<![\d.,])\d{1,3}(?:,\d{3})+|(?<![\d.,])\d+)"
     r"(?:\.(?P<dec>\d{1,2}))?(?![\d,]*\d)(?P<dash>\s*/-)?",
 )
 
@@ -84,9 +85,13 @@ def find_amounts(text: str) -> list[Amount]:
     return amounts
 
 
-_UNITS = {w: i for i, w in enumerate(
-    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"])}
-_TENS = {w: 10 * (i + 2) for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])}
+_ENGLISH_UNITS = [
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"
+]
+_UNITS = {w: i for i, w in enumerate(_ENGLISH_UNITS)}
+_TENS = {w: 10 * (i + 2) for i, w in enumerate(
+    ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])}
 _SCALES = {"hundred": 100, "thousand": 1000, "lakh": 100000, "lakhs": 100000, "lac": 100000, "lacs": 100000,
            "crore": 10**7, "crores": 10**7, "million": 10**6}
 
@@ -154,7 +159,8 @@ def words_to_paise(text: str) -> int | None:
                 tokens.append(tok)
             elif tok.isalpha():
                 skipped += 1
-                if skipped > _MAX_SKIPPED_WORDS:
+                if skipped > _MAX_SKIPPED_WORDS or difflib.get_close_matches(tok, _NUMBER_WORDS, 1, 0.75):
+                    # a misspelt number word would silently change the amount: give up instead
                     tokens = []
                     break
         else:
@@ -166,7 +172,19 @@ def words_to_paise(text: str) -> int | None:
     return None
 
 
-_HI_UNITS = ["शून्य", "एक", "दो", "तीन", "चार", "पांच", "छह", "सात", "आठ", "नौ", "दस", "ग्यारह", "बारह", "तेरह", "चौदह", "पंद्रह", "सोलह", "सत्रह", "अठारह", "उन्नीस", "बीस", "इक्कीस", "बाईस", "तेईस", "चौबीस", "पच्चीस", "छब्बीस", "सत्ताईस", "अट्ठाईस", "उनतीस", "तीस", "इकतीस", "बत्तीस", "तैंतीस", "चौंतीस", "पैंतीस", "छत्तीस", "सैंतीस", "अड़तीस", "उनतालीस", "चालीस", "इकतालीस", "बयालीस", "तैंतालीस", "चवालीस", "पैंतालीस", "छियालीस", "सैंतालीस", "अड़तालीस", "उनचास", "पचास", "इक्यावन", "बावन", "तिरेपन", "चौवन", "पचपन", "छप्पन", "सत्तावन", "अट्ठावन", "उनसठ", "साठ", "इकसठ", "बासठ", "तिरेसठ", "चौंसठ", "पैंसठ", "छियासठ", "सड़सठ", "अड़सठ", "उनहत्तर", "सत्तर", "इकहत्तर", "बहत्तर", "तिहत्तर", "चौहत्तर", "पचहत्तर", "छिहत्तर", "सतहत्तर", "अठहत्तर", "उन्यासी", "अस्सी", "इक्यासी", "बयासी", "तिरासी", "चौरासी", "पचासी", "छियासी", "सत्तासी", "अट्ठासी", "नवासी", "नब्बे", "इक्यानवे", "बानवे", "तिरानवे", "चौरानवे", "पचानवे", "छियानवे", "सत्तानवे", "अट्ठानवे", "निन्यानवे"]
+_HI_UNITS = [
+    "शून्य", "एक", "दो", "तीन", "चार", "पांच", "छह", "सात", "आठ", "नौ", "दस", "ग्यारह", "बारह", "तेरह",
+    "चौदह", "पंद्रह", "सोलह", "सत्रह", "अठारह", "उन्नीस", "बीस", "इक्कीस", "बाईस", "तेईस", "चौबीस",
+    "पच्चीस", "छब्बीस", "सत्ताईस", "अट्ठाईस", "उनतीस", "तीस", "इकतीस", "बत्तीस", "तैंतीस", "चौंतीस",
+    "पैंतीस", "छत्तीस", "सैंतीस", "अड़तीस", "उनतालीस", "चालीस", "इकतालीस", "बयालीस", "तैंतालीस",
+    "चवालीस", "पैंतालीस", "छियालीस", "सैंतालीस", "अड़तालीस", "उनचास", "पचास", "इक्यावन", "बावन",
+    "तिरेपन", "चौवन", "पचपन", "छप्पन", "सत्तावन", "अट्ठावन", "उनसठ", "साठ", "इकसठ", "बासठ", "तिरेसठ",
+    "चौंसठ", "पैंसठ", "छियासठ", "सड़सठ", "अड़सठ", "उनहत्तर", "सत्तर", "इकहत्तर", "बहत्तर", "तिहत्तर",
+    "चौहत्तर", "पचहत्तर", "छिहत्तर", "सतहत्तर", "अठहत्तर", "उन्यासी", "अस्सी", "इक्यासी", "बयासी",
+    "तिरासी", "चौरासी", "पचासी", "छियासी", "सत्तासी", "अट्ठासी", "नवासी", "नब्बे", "इक्यानवे", "बानवे",
+    "तिरानवे", "चौरानवे", "पचानवे", "छियानवे", "सत्तानवे", "अट्ठानवे", "निन्यानवे"
+]
+"""Hindi number names 0-99 (each is its own word), index = value."""
 _HI_WORDS = {w: i for i, w in enumerate(_HI_UNITS)}
 _HI_WORDS.update({"पाँच": 5, "छः": 6, "छह": 6, "पन्द्रह": 15, "अठ्ठाईस": 28})
 _HI_SCALES = {"सौ": 100, "हज़ार": 1000, "हजार": 1000, "लाख": 100000, "करोड़": 10**7, "करोड": 10**7}
@@ -396,7 +414,7 @@ def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str])
             if token:
                 candidates.append((0.95, token, "same_line"))
                 continue
-            for j in (i + 1, i + 2):
+            for j in (i + 1, i + 2, i + 3):
                 if j >= len(lines):
                     break
                 below = lines[j]
@@ -411,7 +429,10 @@ def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str])
                     continue
                 break
     if not candidates:
-        result.doubts.append("invoice_number_missing")
+        guess = _unlabelled_number(lines)
+        result.doubts.append("invoice_number_missing" if guess is None else "invoice_number_unlabelled")
+        if guess is not None:
+            result.invoice_number = Field(guess, 0.4, "unlabelled")
         return
     values = {c[1] for c in candidates}
     conf, value, note = max(candidates, key=lambda c: c[0])
@@ -422,6 +443,25 @@ def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str])
         conf = min(conf, 0.6)
         result.doubts.append("invoice_number_low_ocr_confidence")
     result.invoice_number = Field(value, conf, note)
+
+
+_CODE_LIKE = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Z0-9]{1,6}[/-][A-Z0-9/-]{2,20}$")
+
+
+def _unlabelled_number(lines: list[str]) -> str | None:
+    """Best guess when the number's label is unreadable: a code beside a date near the top.
+
+    Why: bordered layouts print "Invoice No. | Dated" over "ABC/26-27/0123 | 5-Nov-26"; OCR
+    sometimes loses the label row but keeps the values. Never confident enough to credit.
+    """
+    for i, line in enumerate(lines[: max(5, len(lines) * 2 // 5)]):
+        if not find_dates(line) or re.search(r"order|dispatch|delivery|\bpo\b|ack", line, re.IGNORECASE):
+            continue
+        for token in line.split():
+            token = token.strip(" :|‘'")
+            if _CODE_LIKE.match(token) and not re.match(r"^(PO|DN)\b", token) and not find_dates(token):
+                return token
+    return None
 
 
 def _pick_date(lines: list[str], result: InvoiceFields, today: date, weak: Collection[str]) -> None:

@@ -209,7 +209,7 @@ def remove_rules(gray: np.ndarray) -> np.ndarray:
 def text_height(gray: np.ndarray) -> float | None:
     """Median height of glyph-sized dark blobs, or None when there are too few."""
     _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    count, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     heights = stats[1:, cv2.CC_STAT_HEIGHT]
     widths = stats[1:, cv2.CC_STAT_WIDTH]
     keep = (heights >= 6) & (heights <= gray.shape[0] / 15) & (widths <= heights * 3) & (widths >= 2)

@@ -1,0 +1,177 @@
+"""Field extraction from invoice text: Indian formats, Hindi labels, amounts in words."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from claims.invoice_text import (
+    extract_fields,
+    find_amounts,
+    find_dates,
+    hindi_words_to_paise,
+    words_to_int,
+    words_to_paise,
+)
+
+TODAY = date(2026, 11, 23)
+
+TALLY = """\
+                         TAX INVOICE                         (ORIGINAL FOR RECIPIENT)
+                                              Invoice No.               Dated
+Shree Balaji Cement Agency                    GST-3447                  23-Sep-26
+GSTIN/UIN: 29VZUPS7965V1ZQ                    Buyer's Order No.         Dated
+State Name : Karnataka, Code : 29             PO/831                    14-Sep-26
+Buyer (Bill to)
+Yadav Infra Projects Pvt. Ltd.
+GSTIN/UIN      : 08JTRCY0244U1ZY
+ 1   ACC Suraksha PPC Cement 50 Kg    25232930    79 Bag   311.00   1,59,823.15
+                                                                    1,59,823.15
+                                    IGST                               28,768.17
+                                    Round Off                             (-)0.32
+                                    Total                         Rs. 1,88,591.00
+Amount Chargeable (in words)
+INR One Lakh Eighty Eight Thousand Five Hundred Ninety One Only
+Tax Amount (in words) : INR Twenty Eight Thousand Seven Hundred Sixty Eight and Seventeen paise Only
+Company's PAN : VZUPS7965V
+"""
+
+SAAS = """\
+Gupta Electricals & Traders                       Tax Invoice
+                                    Invoice No      INV/2026-27/01341
+                                    Invoice Date    8 Nov 2026
+                                    Due Date        2026-11-15
+Billed By                                  Billed To
+Gupta Electricals & Traders                Mishra Constructions
+GSTIN  22MZDFG0923Z1Z7                     GSTIN  22OYMPM1361I1Z3
+Sub Total                 87,866.30
+CGST (9%)                  7,907.97
+SGST (9%)                  7,907.97
+Total                  INR 103682.24
+Total in words
+Indian Rupee One Lakh Three Thousand Six Hundred Eighty Two and
+Twenty Four Paise Only
+"""
+
+HINDI = """\
+                          कर बीजक
+               कृष्णा पाइप्स एंड फिटिंग्स
+         जीएसटीआईएन: 08PGEPK6956P1Z6      राज्य: राजस्थान (08)
+क्रेता का विवरण                                 चालान संख्या:   GST-1626
+नाम: सिंह कंस्ट्रक्शन कंपनी                         दिनांक:         04/09/2026
+क्रेता जीएसटीआईएन: 10XWOFS7305S1ZS
+राशि शब्दों में:                                  कर योग्य राशि       26,193.40
+रुपये तीस हज़ार नौ सौ आठ और इक्कीस पैसे मात्र     आईजीएसटी @ 18%      4,714.81
+                                                कुल राशि          ₹ 30,908.21
+"""
+
+
+def test_tally_layout_all_fields_confirmed() -> None:
+    f = extract_fields(TALLY, today=TODAY)
+    assert f.supplier_gstin.value == "29VZUPS7965V1ZQ"
+    assert f.buyer_gstin.value == "08JTRCY0244U1ZY"
+    assert f.invoice_number.value == "GST-3447"
+    assert f.invoice_date.value == "2026-09-23"
+    assert f.total_paise.value == 18859100
+    assert f.words_paise == 18859100
+    assert f.total_confirmed
+    assert min(x.confidence for x in (f.supplier_gstin, f.invoice_number, f.invoice_date, f.total_paise)) >= 0.9
+
+
+def test_two_column_saas_layout_picks_seller_not_buyer() -> None:
+    f = extract_fields(SAAS, today=TODAY)
+    assert f.supplier_gstin.value == "22MZDFG0923Z1Z7"
+    assert f.buyer_gstin.value == "22OYMPM1361I1Z3"
+    assert f.invoice_number.value == "INV/2026-27/01341"
+    assert f.invoice_date.value == "2026-11-08"  # not the due date
+    assert f.total_paise.value == 10368224
+    assert f.total_confirmed
+
+
+def test_hindi_labels() -> None:
+    f = extract_fields(HINDI, today=TODAY)
+    assert f.supplier_gstin.value == "08PGEPK6956P1Z6"
+    assert f.buyer_gstin.value == "10XWOFS7305S1ZS"
+    assert f.invoice_number.value == "GST-1626"
+    assert f.invoice_date.value == "2026-09-04"
+    assert f.total_paise.value == 3090821
+    assert f.total_confirmed  # words and 26,193.40 + 4,714.81 both give the total
+
+
+def test_total_disagreeing_with_words_is_not_confident() -> None:
+    text = TALLY.replace("Rs. 1,88,591.00", "Rs. 1,88,691.00")
+    f = extract_fields(text, today=TODAY)
+    assert f.total_paise.confidence < 0.9
+    assert "total_disagrees_with_words" in f.doubts
+
+
+def test_future_date_is_implausible() -> None:
+    f = extract_fields("Invoice No: A-1\nInvoice Date: 05/11/2027\n", today=TODAY)
+    assert f.invoice_date.confidence < 0.9
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("05/11/2026", "2026-11-05"),
+        ("05-11-2026", "2026-11-05"),
+        ("5-Nov-26", "2026-11-05"),
+        ("5 Nov 2026", "2026-11-05"),
+        ("2026-11-05", "2026-11-05"),
+        ("5 November 2026", "2026-11-05"),
+        ("20/08/26", "2026-08-20"),
+    ],
+)
+def test_date_formats(text: str, iso: str) -> None:
+    assert [h.value.isoformat() for h in find_dates(f"Dated: {text}")] == [iso]
+
+
+@pytest.mark.parametrize(
+    ("text", "paise"),
+    [
+        ("₹ 1,23,456.00", 12345600),
+        ("Rs. 1,23,456/-", 12345600),
+        ("INR 123456.50", 12345650),
+        ("₹4,36,870.00", 43687000),
+        ("Rs. 15,33,060.00", 153306000),
+        ("1,234,567.8", 123456780),
+    ],
+)
+def test_amount_formats(text: str, paise: int) -> None:
+    amounts = find_amounts(text)
+    assert amounts[-1].paise == paise
+    assert amounts[-1].marked
+
+
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [
+        ("One Lakh Twenty Three Thousand Four Hundred Fifty Six", 123456),
+        ("Two Crore Five Lakh", 20500000),
+        ("Fifteen Lakh Thirty Three Thousand Sixty", 1533060),
+        ("Ninety-Nine", 99),
+        ("One Hundred and One", 101),
+        ("Twelve Lacs", 1200000),
+    ],
+)
+def test_words_to_int(words: str, value: int) -> None:
+    assert words_to_int(words) == value
+
+
+def test_words_to_paise_with_paise_and_wrapped_columns() -> None:
+    assert words_to_paise("Rupees One Lakh Twenty Three Thousand Four Hundred Fifty Six and Fifty Paise Only") == (
+        12345650
+    )
+    assert words_to_paise("INR Three Crore Only") == 3000000000
+    wrapped = "Rupees One Lakh Fifty One     Add : SGST @ 2.5%   1,282.78\nThousand Five Hundred Sixty Six Only"
+    assert words_to_paise(wrapped) == 15156600
+    assert words_to_paise("Tax Amount (in words) : INR Five Hundred Only") is None
+    assert words_to_paise("Rupees Onee Lakh Only") is None
+
+
+def test_hindi_words_to_paise() -> None:
+    assert hindi_words_to_paise("रुपये तीस हज़ार नौ सौ आठ और इक्कीस पैसे मात्र") == 3090821
+    assert hindi_words_to_paise("रुपये चार लाख छत्तीस हज़ार आठ सौ सत्तर मात्र") == 43687000
+    assert hindi_words_to_paise("रुपये दो करोड़ मात्र") == 2000000000
+    assert hindi_words_to_paise("कोई राशि नहीं") is None
