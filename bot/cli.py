@@ -50,11 +50,13 @@ def serve(host: str, port: int | None) -> None:
     upgrade(app.config["DATABASE_URL"])
     standin = None
     if app.config["TWILIO_STANDIN"]:
-        from bot.defaults import DEFAULT_STANDIN_PORT
+        from urllib.parse import urlparse
+
         from bot.twilio_standin import TwilioStandIn
 
         standin = TwilioStandIn(
-            app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"], port=DEFAULT_STANDIN_PORT
+            app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"],
+            port=urlparse(app.config["TWILIO_API_BASE_URL"]).port or 80,
         )
         standin.start()
     if not app.config.get("REDIS_URL"):

@@ -94,7 +94,7 @@ def _claim_one(session: Session, *, secret: bytes, member: Member, text: str, pr
     try:
         code = parse_code(secret, text)
     except CodeError as exc:
-        shown = printed(text) if len(text.replace("-", "").replace(" ", "")) <= 20 else text[:24]
+        shown = printed(text) if exc.reason != "format" else " ".join(text.split()).upper()[:32]
         if exc.reason == "signature":
             logger.warning("Member %s: forged coupon code refused", member.id)
         return CodeOutcome(shown, CodeResult.TYPO if exc.reason == "check" else CodeResult.INVALID)

@@ -102,6 +102,20 @@ def repair(token: str) -> tuple[str, int] | None:
     return winners[0], best
 
 
+def _repair_extra_char(token: str) -> tuple[str, int] | None:
+    """Drop each character in turn; keep the unique fewest-fix GSTIN (counted as 3 repairs: weak alone)."""
+    found: dict[str, int] = {}
+    for i in range(len(token)):
+        fixed = repair(token[:i] + token[i + 1:])
+        if fixed:
+            found[fixed[0]] = min(fixed[1], found.get(fixed[0], 99))
+    if not found:
+        return None
+    best = min(found.values())
+    winners = [g for g, n in found.items() if n == best]
+    return (winners[0], _MAX_REPAIRS) if len(winners) == 1 else None
+
+
 _TOKEN_RE = re.compile(r"[0-9A-Za-z|]+")
 
 
@@ -121,14 +135,25 @@ def find_gstin_hits(text: str) -> list[GstinHit]:
         for cand in candidates:
             if len(cand) > 15 and re.match(r"^(GSTIN|GSTINUIN|UIN|GST)", cand):
                 cand = re.sub(r"^(GSTINUIN|GSTIN|UIN|GST)", "", cand)
-            if len(cand) != 15 or not any(c.isdigit() for c in cand[:2] + cand[7:11]):
+            if len(cand) == 16:  # OCR doubled or invented one character
+                fixed = _repair_extra_char(cand)
+            elif len(cand) != 15 or not any(c.isdigit() for c in cand[:2] + cand[7:11]):
                 continue
-            fixed = repair(cand)
+            else:
+                fixed = repair(cand)
             if fixed and start not in seen_starts:
                 hits.append(GstinHit(fixed[0], start, fixed[1]))
                 seen_starts.add(start)
                 break
     return hits
+
+
+_CANON = str.maketrans("OQDILJZSBG", "0001112586")
+
+
+def canonical(text: str) -> str:
+    """Fold OCR look-alikes (O/0, I/1, S/5, B/8 ...) so two readings of one code compare equal."""
+    return text.upper().translate(_CANON)
 
 
 def find_gstins(text: str) -> list[str]:

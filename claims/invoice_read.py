@@ -213,11 +213,11 @@ def read_invoice(
         source = "ocr"
         results = [ocr.read_image(page, photo=is_photo) for page in pages]
         text, weak = _ocr_text(results)
-        fields = extract_fields(text, today=today, weak_tokens=weak)
+        fields = extract_fields(text, today=today, weak_tokens=weak, from_ocr=True)
         if not _complete(fields) and any(ocr.needs_hindi(r) for r in results):
             results = [ocr.add_hindi_pass(r) if ocr.needs_hindi(r) else r for r in results]
             text, weak = _ocr_text(results)
-            fields = extract_fields(text, today=today, weak_tokens=weak)
+            fields = extract_fields(text, today=today, weak_tokens=weak, from_ocr=True)
     reading.text = text
     if einv is None and EINVOICE_HINT.search(text):
         einv = read_einvoice(first, einvoice_public_key, thorough=True)

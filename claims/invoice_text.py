@@ -15,7 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
-from claims.gstin import find_gstin_hits
+from claims.gstin import canonical, find_gstin_hits
 
 logger = logging.getLogger(__name__)
 
@@ -377,9 +377,10 @@ def _pick_gstins(text: str, lines: list[str], result: InvoiceFields) -> None:
         result.doubts.append("supplier_gstin_also_buyer")
     if supplier[2] > 2:
         conf = min(conf, 0.6)  # many look-alike fixes: the checksum is weaker evidence
-    pan = supplier[0][2:12]
-    if re.search(r"PAN\W{0,12}" + pan, text):
-        conf = max(conf, 0.97)
+    pan = canonical(supplier[0][2:12])
+    printed_pans = {canonical(m.group(1)) for m in re.finditer(r"PAN\W{0,12}([A-Z0-9]{10})\b", text)}
+    if pan in printed_pans:
+        conf = max(conf, 0.97)  # the printed PAN repeats characters 3-12 of the GSTIN
     result.supplier_gstin = Field(supplier[0], conf, supplier[1])
     buyer = next((r for r in buyers if r[0] != supplier[0]), None)
     if buyer is None:
@@ -400,7 +401,10 @@ def _clean_number(token: str) -> str | None:
     return token
 
 
-def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str]) -> None:
+_LOOKALIKE = re.compile(r"[IlO|][0-9]|[0-9][IlO|]")
+
+
+def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str], from_ocr: bool) -> None:
     candidates: list[tuple[float, str, str]] = []
     for i, line in enumerate(lines):
         for m in NUMBER_LABEL.finditer(line):
@@ -442,6 +446,9 @@ def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str])
     if value in weak:
         conf = min(conf, 0.6)
         result.doubts.append("invoice_number_low_ocr_confidence")
+    if from_ocr and _LOOKALIKE.search(str(value)):
+        conf = min(conf, 0.7)  # I/1, O/0 next to digits: OCR may have swapped them (or a '/')
+        result.doubts.append("invoice_number_lookalike")
     result.invoice_number = Field(value, conf, note)
 
 
@@ -590,20 +597,30 @@ def _pick_total(lines: list[str], text: str, result: InvoiceFields, weak: Collec
     result.total_confirmed = confirmed_words or confirmed_sum
 
 
-def extract_fields(text: str, *, today: date | None = None, weak_tokens: Collection[str] = ()) -> InvoiceFields:
+def _tidy(text: str) -> str:
+    """Undo OCR spacing inside numbers: "1,23, 185.00" -> "1,23,185.00", "18,849 .00" -> "18,849.00"."""
+    text = re.sub(r"(?<=\d,) (?=\d{2,3}\b)", "", text)
+    return re.sub(r"(?<=\d) ?\. ?(?=\d{2}\b)", ".", text)
+
+
+def extract_fields(
+    text: str, *, today: date | None = None, weak_tokens: Collection[str] = (), from_ocr: bool = False
+) -> InvoiceFields:
     """Read supplier/buyer GSTIN, invoice number, date and grand total from invoice text.
 
     Args:
         text: layout text (lines; columns roughly aligned with spaces).
         today: latest plausible invoice date (default: today).
         weak_tokens: words the OCR read with low confidence; fields using them lose confidence.
+        from_ocr: the text comes from OCR, so look-alike characters in codes are suspect.
     """
     today = today or date.today()
+    text = _tidy(text)
     lines = text.splitlines()
     result = InvoiceFields()
     result.invoice_keywords = len(INVOICE_WORDS.findall(text))
     _pick_gstins(text, lines, result)
-    _pick_number(lines, result, weak_tokens)
+    _pick_number(lines, result, weak_tokens, from_ocr)
     _pick_date(lines, result, today, weak_tokens)
     _pick_total(lines, text, result, weak_tokens)
     return result

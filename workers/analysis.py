@@ -10,6 +10,7 @@ being checked.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -64,10 +65,17 @@ def analyze(data: bytes, *, max_pixels: int, einvoice_key: bytes | None) -> dict
     return {"kind": "invoice", "reading": result}
 
 
+COUPON_SHAPE = re.compile(r"^[0-9A-Z]{8,32}$")
+"""A short upper-case code: ours, or another scheme's coupon (claimed, and refused as not valid)."""
+
+
 def is_coupon_text(text: str) -> bool:
-    """A QR payload shaped like our coupon code (the signature is checked when claiming)."""
-    norm = codes.normalize(text)
-    return len(norm) == codes.CODE_LENGTH and all(ch in codes.ALPHABET for ch in norm)
+    """A QR payload shaped like a coupon code; the signature is checked when claiming.
+
+    Invoices carry other QR codes (UPI payment links, URLs, the e-invoice JWT), which never
+    look like this, so a picture with one of those is still read as an invoice.
+    """
+    return bool(COUPON_SHAPE.match(codes.normalize(text)))
 
 
 def looks_like_jwt(text: str) -> bool:

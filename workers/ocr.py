@@ -145,9 +145,47 @@ def find_page_quad(rgb: np.ndarray) -> np.ndarray | None:
             support > best[0] - 0.05 and area > best[1] * 1.05
         ):
             best = (support, area, quad)
-    if best is None or best[0] < 0.6:
+    ink = _ink_mask(gray)
+    ink_total = int(ink.sum() // 255)
+    if best is not None and best[0] >= 0.6:
+        inside = np.zeros_like(ink)
+        cv2.fillConvexPoly(inside, best[2].astype(np.int32), 255)
+        covered = int(cv2.bitwise_and(ink, inside).sum() // 255)
+        if ink_total == 0 or covered >= 0.97 * ink_total:
+            return best[2] / scale
+        logger.info("Page outline leaves %.0f%% of the ink outside: using the text area",
+                    100 - 100 * covered / ink_total)
+    box = _ink_box(ink)
+    return None if box is None else box / scale
+
+
+def _ink_mask(gray: np.ndarray) -> np.ndarray:
+    """Thin dark strokes (text, rules) on a small grayscale image; textured tables mostly vanish."""
+    blackhat = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, np.ones((7, 7), np.uint8))
+    _, mask = cv2.threshold(blackhat, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+
+
+def _ink_box(ink: np.ndarray) -> np.ndarray | None:
+    """Rotated rectangle around the main body of ink, with a margin, as TL, TR, BR, BL corners.
+
+    Why: when the sheet's outline cannot be trusted (busy or same-coloured table, shadows),
+    the text itself still tells where the page is and how it is turned.
+    """
+    merged = cv2.dilate(ink, np.ones((15, 15), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(merged, connectivity=8)
+    if count < 2:
         return None
-    return best[2] / scale
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = [i + 1 for i, a in enumerate(areas) if a >= 0.02 * areas.max()]
+    points = cv2.findNonZero(np.isin(labels, keep).astype(np.uint8) & (ink > 0))
+    if points is None or len(points) < 50:
+        return None
+    (cx, cy), (w, h), angle = cv2.minAreaRect(points)
+    if w * h < 0.05 * ink.shape[0] * ink.shape[1]:
+        return None
+    box = cv2.boxPoints(((cx, cy), (w * 1.06 + 10, h * 1.06 + 10), angle))
+    return _order_quad(box)
 
 
 def _warp(rgb: np.ndarray, quad: np.ndarray) -> np.ndarray:
@@ -170,23 +208,25 @@ def normalize_light(gray: np.ndarray) -> np.ndarray:
 
 
 def uninvert_blocks(gray: np.ndarray) -> np.ndarray:
-    """Turn white-on-dark bars (totals banners, table headers) into dark-on-white text.
+    """Turn light-on-dark bars (totals banners, table headers) into dark-on-light text.
 
     Why: Tesseract reads dark text on light paper; a modern invoice prints its grand total
-    in a filled bar, which otherwise comes back empty.
+    in a filled coloured bar, which otherwise comes back empty. Runs on the raw grayscale:
+    a median filter erases thin text, so only solid fills remain dark.
     """
-    dark = (gray < 110).astype(np.uint8)
-    solid = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    k = max(5, (min(gray.shape) // 120) | 1)
+    solid = cv2.medianBlur(gray, k)
+    paper = float(np.percentile(solid, 90))
+    dark = (solid < paper * 0.6).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
     out = gray.copy()
     min_area = gray.shape[0] * gray.shape[1] * 0.001
     for i in range(1, count):
         x, y, w, h, area = stats[i]
-        if area < min_area or h < 15 or w < 2 * h:
+        if area < min_area or h < 12 or w < 2 * h or area < 0.7 * w * h or w > 0.98 * gray.shape[1]:
             continue
-        box = dark[y:y + h, x:x + w]
-        if box.mean() > 0.6 and area > 0.8 * w * h:
-            out[y:y + h, x:x + w] = 255 - gray[y:y + h, x:x + w]
+        region = 255 - gray[y:y + h, x:x + w]
+        out[y:y + h, x:x + w] = cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX)
     return out
 
 
@@ -278,7 +318,7 @@ def prepare(img: Image.Image, *, photo: bool = True) -> tuple[np.ndarray, int, b
             rgb = _warp(rgb, quad)
             page_found = True
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    gray = uninvert_blocks(normalize_light(gray))
+    gray = normalize_light(uninvert_blocks(gray))
     height = text_height(gray)
     if height:
         scale = max(0.5, min(3.0, TARGET_TEXT_PX / height))
@@ -357,6 +397,9 @@ def layout_text(words: list[Word]) -> str:
     return "\n".join(lines)
 
 
+UPSIDE_DOWN_CONF = 55.0
+"""Mean word confidence under which the page is also read turned by 180 degrees."""
+
 _DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 _DEVANAGARI_DIGITS = re.compile(r"^[\u0966-\u096F.,:;|/-]+$")
 
@@ -390,13 +433,21 @@ def merge_passes(hindi: list[Word], english: list[Word]) -> list[Word]:
                     best, best_iou = i, overlap
             if best is not None:
                 used.add(best)
-                merged.append(english[best])
+                e = english[best]
+                merged.append(Word(e.text, e.left, e.top, e.right, e.bottom, e.conf, _tag(0, word.line_key)))
                 continue
-        merged.append(word)
+        merged.append(Word(word.text, word.left, word.top, word.right, word.bottom, word.conf,
+                           _tag(0, word.line_key)))
     for i, other in enumerate(english):
         if i not in used and other.conf >= 70 and not any(_iou(other, w) > 0.1 for w in merged):
-            merged.append(other)
+            merged.append(Word(other.text, other.left, other.top, other.right, other.bottom, other.conf,
+                               _tag(1, other.line_key)))
     return merged
+
+
+def _tag(pass_no: int, key: tuple[int, ...] | None) -> tuple[int, ...] | None:
+    """Line keys of two passes are numbered independently: keep them apart."""
+    return None if key is None else (pass_no, *key)
 
 
 def _result(words: list[Word], gray: np.ndarray, rotation: int, page_found: bool) -> OcrResult:
@@ -415,7 +466,16 @@ def read_image(img: Image.Image, *, photo: bool = True, lang: str = "eng") -> Oc
         lang: Tesseract languages for the pass.
     """
     gray, rotation, page_found = prepare(img, photo=photo)
-    return _result(ocr_words(gray, lang=lang), gray, rotation, page_found)
+    result = _result(ocr_words(gray, lang=lang), gray, rotation, page_found)
+    if result.mean_conf < UPSIDE_DOWN_CONF:
+        # OSD can be fooled (stamps, Devanagari); a page read upside down gives junk: try it turned.
+        turned = cv2.rotate(gray, cv2.ROTATE_180)
+        other = _result(ocr_words(turned, lang=lang), turned, (rotation + 180) % 360, page_found)
+        if other.mean_conf * len(other.words) > result.mean_conf * len(result.words) * 1.2:
+            logger.info("Page read better turned 180 degrees (conf %.0f -> %.0f)", result.mean_conf,
+                        other.mean_conf)
+            result = other
+    return result
 
 
 def needs_hindi(result: OcrResult) -> bool:

@@ -15,6 +15,7 @@ import redis
 from rq import Queue, Retry, SimpleWorker
 from rq.exceptions import DuplicateJobError
 from rq.job import Job
+from rq.timeouts import TimerDeathPenalty
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +27,15 @@ DEFAULT_RETRY = Retry(max=5, interval=[1, 5, 15, 60, 180])
 
 
 class EmbeddedWorker(SimpleWorker):
-    """An RQ worker that runs in a thread of the web process (no signal handlers there)."""
+    """An RQ worker that runs in a thread of the web process.
 
-    def _install_signal_handlers(self) -> None:  # signals only work in the main thread
+    Signals only work in the main thread, so it installs no signal handlers and enforces job
+    timeouts with RQ's timer-based death penalty instead of SIGALRM.
+    """
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
         pass
 
 
