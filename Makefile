@@ -14,8 +14,11 @@ test: setup
 lint: setup
 	.venv/bin/ruff check .
 
+SAMPLES ?= ../shared/samples
+
 bench: setup
-	.venv/bin/inaam bench all
+	.venv/bin/inaam bench core
+	.venv/bin/inaam bench claims $(SAMPLES)
 
 worker: setup
 	.venv/bin/inaam worker

@@ -6,6 +6,8 @@ benchmark module keeps its own command and this group only collects them.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 
@@ -44,17 +46,49 @@ def core_command(seconds: float, clients: int, rate: float | None, as_json: bool
         click.echo(json.dumps(results, indent=2, default=str))
 
 
-def register(main: click.Group) -> None:
-    """Add the ``bench`` group (with ``core``, and ``claims`` once bench/claims.py exists) to ``main``."""
-    import importlib
+@bench.command("claims")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--bot-path/--no-bot-path", default=True, show_default=True,
+              help="Also time every file through the whole bot (web, Redis queue, worker, PostgreSQL).")
+@click.option("--json", "as_json", is_flag=True, help="Also print the raw figures as JSON.")
+def claims_command(directory: Path, bot_path: bool, as_json: bool) -> None:
+    """Invoice field accuracy, auto-credit safety, QR decode rate and timings over DIR/truth.jsonl.
 
-    try:
-        claims = importlib.import_module("bench.claims")
-    except ModuleNotFoundError as exc:
-        if exc.name != "bench.claims":
-            raise
-    else:
-        command = getattr(claims, "claims_command", None)
-        if command is not None and "claims" not in bench.commands:
-            bench.add_command(command, "claims")
+    With --bot-path, each file is also sent as a WhatsApp photo through the real bot (scratch
+    database inaam_bench_claims, Redis db 13) and the time to the reply is measured.
+    """
+    import json
+    import logging
+    import tempfile
+    from contextlib import nullcontext
+
+    from bench import botpath, claims
+
+    logging.getLogger().setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory() as tmp:
+        program = _program_with_key(directory, Path(tmp))
+        context = botpath.bot_path(program_file=program) if bot_path else nullcontext(None)
+        with context as measure:
+            report = claims.run(directory, bot_path=measure)
+    claims.print_report(report)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, default=str))
+
+
+def _program_with_key(directory: Path, tmp: Path) -> str | None:
+    """The default program, trusting DIR's e-invoice public key when DIR ships one."""
+    from bench.claims import PUBLIC_KEY_NAME
+    from bot.program import DEFAULT_PROGRAM_FILE
+
+    key = directory / PUBLIC_KEY_NAME
+    if not key.exists():
+        return None
+    program = tmp / "program.toml"
+    program.write_text(DEFAULT_PROGRAM_FILE.read_text().replace('einvoice_public_key = ""',
+                                                                f'einvoice_public_key = "{key.resolve()}"'))
+    return str(program)
+
+
+def register(main: click.Group) -> None:
+    """Add the ``bench`` group to the ``inaam`` command."""
     main.add_command(bench)

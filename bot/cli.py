@@ -6,7 +6,6 @@ bad setting stops it with one clear line.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from pathlib import Path
@@ -235,19 +234,9 @@ def ledger_verify() -> None:
     click.echo("Ledger verified: balances match entries, books balance, hash chains intact.")
 
 
-def _register_optional_commands() -> None:
-    """Commands of later capabilities live in their own modules."""
-    import importlib
+# Commands of the claims capability and the benchmarks live in their own modules.
+from bench.cli import register as _register_bench  # noqa: E402
+from bot.cli_claims import register as _register_claims  # noqa: E402
 
-    for module in ("bot.cli_claims", "bench.cli"):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        mod.register(main)
-
-
-_register_optional_commands()
-logging.getLogger("werkzeug").setLevel(logging.WARNING)
+_register_claims(main)
+_register_bench(main)

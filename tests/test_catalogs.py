@@ -67,7 +67,7 @@ def test_indian_number_grouping_and_ist_dates() -> None:
     assert format_number(123456) == "1,23,456"
     assert format_number(12345678) == "1,23,45,678"
     assert format_rupees(12345650) == "₹1,23,456.50"
-    late_evening_utc = dt.datetime(2026, 11, 23, 20, 0, tzinfo=dt.timezone.utc)  # already the 24th in IST
+    late_evening_utc = dt.datetime(2026, 11, 23, 20, 0, tzinfo=dt.UTC)  # already the 24th in IST
     assert format_day("en", late_evening_utc) == "24 Nov 2026"
     assert "2026" in format_day("hi", late_evening_utc)
 

@@ -51,7 +51,7 @@ def test_idle_conversation_restarts_at_the_menu(user: WhatsAppUser, app) -> None
     enroll(user)
     assert "choose your language" in user.ask("language")
     with sessions(app).begin() as s:
-        s.execute(update(Contact).values(last_inbound_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)))
+        s.execute(update(Contact).values(last_inbound_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)))
     reply = user.ask("2")  # would have picked Hindi; the choice expired, so "2" is the menu's statement
     assert "started again from the menu" in reply and "Welcome bonus" in reply
 

@@ -22,7 +22,7 @@ from storage import ledger
 from storage.claim_models import CouponRedemption
 from storage.db import sessions
 from storage.models import InboundMessage, Member
-from tests.botkit import SID, TOKEN, WhatsAppUser, app_environ, run_jobs
+from tests.botkit import SID, WhatsAppUser, app_environ, run_jobs
 from tests.claimkit import code, coupon_photo, enroll, new_batch
 from tests.conftest import redis_url
 from workers import jobs
