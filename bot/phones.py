@@ -24,10 +24,8 @@ def normalize_phone(text: str, default_country: str = "91") -> str:
         digits = "+" + digits[2:]
     if not digits.startswith("+"):
         digits = digits.lstrip("0")
-        if len(digits) == 10 and digits[0] in "6789":
-            digits = f"+{default_country}{digits}"
-        else:
-            digits = "+" + digits
+        local = len(digits) == 10 and digits[0] in "6789"
+        digits = f"+{default_country}{digits}" if local else "+" + digits
     if not _E164.match(digits):
         raise ValueError(f"not a phone number: {text!r}")
     if digits.startswith("+91") and (len(digits) != 13 or digits[3] not in "6789"):

@@ -418,19 +418,15 @@ def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str],
             if token:
                 candidates.append((0.95, token, "same_line"))
                 continue
-            for j in (i + 1, i + 2, i + 3):
-                if j >= len(lines):
-                    break
-                below = lines[j]
-                for tm in re.finditer(r"\S+", below):
-                    if tm.end() < m.start() - 4 or tm.start() > m.end() + 16:
-                        continue
-                    token = _clean_number(tm.group())
-                    if token:
-                        candidates.append((0.9, token, "below"))
-                        break
-                else:
+            for j in range(i + 1, min(i + 4, len(lines))):
+                # the value printed under its label; stop at anything else in that column
+                column = [tm.group() for tm in re.finditer(r"\S+", lines[j])
+                          if tm.end() >= m.start() - 4 and tm.start() <= m.end() + 16]
+                if not column:
                     continue
+                token = _clean_number(column[0])
+                if token:
+                    candidates.append((0.9 if j == i + 1 else 0.8, token, "below"))
                 break
     if not candidates:
         guess = _unlabelled_number(lines)

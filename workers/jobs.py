@@ -106,7 +106,9 @@ def send_outbox(contact_id: int) -> int:
                     if exc.status in TRANSIENT_HTTP:
                         row_attempts = row.attempts
                         session.commit()
-                        raise TransientSendError(f"outbound {out_id}: HTTP {exc.status} (attempt {row_attempts})") from exc
+                        raise TransientSendError(
+                            f"outbound {out_id}: HTTP {exc.status} (attempt {row_attempts})"
+                        ) from exc
                     row.status = OutboundStatus.FAILED.value
                     row.error_code = int(exc.code) if exc.code else exc.status
                     row.updated_at = utcnow()
