@@ -17,19 +17,14 @@ Usage::
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import logging
-import re
 import secrets
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
-from email.utils import format_datetime
 from typing import Any
 
 import requests
@@ -38,51 +33,34 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from bot.twilio_signing import WHATSAPP_PREFIX, mask_phone, new_sid, sign
+from bot.twilio_signing import mask_phone, new_sid, sign
+from bot.twilio_wire import ADDRESS_RE as ADDRESS_RE
+from bot.twilio_wire import (
+    API_VERSION,
+    ERROR_MESSAGES,
+    account_uri,
+    bare,
+    basic_auth,
+    callback_params,
+    error_response,
+    media_page,
+    media_resource,
+    message_resource,
+    not_found,
+    now,
+    rfc2822,
+    unauthorized,
+    validate,
+)
+from bot.twilio_wire import MAX_BODY_CHARS as MAX_BODY_CHARS
+from bot.twilio_wire import MAX_MEDIA_URLS as MAX_MEDIA_URLS
 
 logger = logging.getLogger(__name__)
 
-API_VERSION = "2010-04-01"
-MAX_BODY_CHARS = 1600
-"""Twilio's Body limit (error 21617 above it)."""
-MAX_MEDIA_URLS = 10
-"""Twilio's MediaUrl limit per message (error 21623 above it)."""
 MAX_LONG_POLL_SECONDS = 30.0
 """Upper bound for `GET /_standin/messages?wait=` so a poller cannot pin a thread forever."""
 
-ADDRESS_RE = re.compile(r"^(whatsapp:)?\+[1-9][0-9]{6,14}$")
-
-ERROR_MESSAGES = {
-    400: "Bad Request",
-    401: "Authenticate",
-    403: "Forbidden",
-    404: "The requested resource was not found",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
-
 Predicate = Callable[[list[dict[str, Any]]], bool]
-
-
-def _rfc2822(moment: datetime) -> str:
-    """Format like Twilio: ``Thu, 24 Aug 2023 05:01:45 +0000``."""
-    return format_datetime(moment.replace(microsecond=0), usegmt=False)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def error_response(status: int, code: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    """Build Twilio's legacy (2010 API) error body: code, message, more_info, status."""
-    payload = {
-        "code": code,
-        "message": message,
-        "more_info": f"https://www.twilio.com/docs/errors/{code}",
-        "status": status,
-    }
-    return Response(json.dumps(payload), status=status, mimetype="application/json", headers=headers)
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -245,7 +223,7 @@ class TwilioStandIn:
     def fail_delivery(self, to_number: str, error_code: int = 63016) -> None:
         """Messages to ``to_number`` end `undelivered` with ``error_code`` instead of `delivered`."""
         with self._cond:
-            self._undeliverable[_bare(to_number)] = error_code
+            self._undeliverable[bare(to_number)] = error_code
 
     def clear_faults(self) -> None:
         """Forget every pending failure, delay and undeliverable number."""
@@ -309,35 +287,24 @@ class TwilioStandIn:
         """Store bytes like an inbound WhatsApp attachment and return its Twilio media URL."""
         parent, media_sid = new_sid("MM"), new_sid("ME")
         cdn_path = secrets.token_urlsafe(24)
-        stamp = _rfc2822(_now())
+        stamp = rfc2822(now())
         with self._cond:
             self._media[media_sid] = {
                 "data": data,
                 "cdn_path": cdn_path,
-                "meta": {
-                    "account_sid": self.account_sid,
-                    "content_type": content_type,
-                    "date_created": stamp,
-                    "date_updated": stamp,
-                    "parent_sid": parent,
-                    "sid": media_sid,
-                    "uri": f"{self._account_uri()}/Messages/{parent}/Media/{media_sid}.json",
-                },
+                "meta": media_resource(self.account_sid, parent, media_sid, content_type, stamp),
             }
             self._cdn_paths[cdn_path] = media_sid
-        return f"{self.url}{self._account_uri()}/Messages/{parent}/Media/{media_sid}"
+        return f"{self.url}{account_uri(self.account_sid)}/Messages/{parent}/Media/{media_sid}"
 
     # -- internals -------------------------------------------------------------------------
 
-    def _account_uri(self) -> str:
-        return f"/{API_VERSION}/Accounts/{self.account_sid}"
-
     def _select(self, to: str | None, after: int) -> list[dict[str, Any]]:
-        want = _bare(to) if to else None
+        want = bare(to) if to else None
         out = []
         for sid in self._order:
             record = self._messages[sid]
-            if record["index"] > after and (want is None or _bare(record["resource"]["to"]) == want):
+            if record["index"] > after and (want is None or bare(record["resource"]["to"]) == want):
                 out.append(record["resource"] | {k: v for k, v in record.items() if k != "resource"})
         return out
 
@@ -347,17 +314,15 @@ class TwilioStandIn:
             endpoint, args = self._routes.bind_to_environ(environ).match()
             response = getattr(self, f"_on_{endpoint}")(request, **args)
         except NotFound:
-            response = error_response(404, 20404, f"The requested resource {request.path} was not found")
+            response = not_found(request.path)
         except HTTPException as exc:
             response = error_response(exc.code or 400, exc.code or 400, exc.description or exc.name)
         return response(environ, start_response)
 
     def _auth_error(self, request: Request, account: str) -> Response | None:
-        auth = _basic_auth(request)
+        auth = basic_auth(request)
         if auth != (self.account_sid, self.auth_token) or account != self.account_sid:
-            return error_response(
-                401, 20003, "Authenticate", headers={"WWW-Authenticate": 'Basic realm="Twilio API"'}
-            )
+            return unauthorized()
         return None
 
     def _on_create(self, request: Request, account: str) -> Response:
@@ -374,7 +339,7 @@ class TwilioStandIn:
             logger.debug("Stand-in %s: injected failure %s/%s", account, status, code)
             return error_response(status, code, ERROR_MESSAGES.get(status, "Error"))
         form = request.form
-        invalid = _validate(form)
+        invalid = validate(form)
         if invalid:
             return error_response(400, *invalid)
         record = self._store(form)
@@ -390,37 +355,13 @@ class TwilioStandIn:
 
     def _store(self, form: Any) -> dict[str, Any]:
         sid = new_sid("SM")
-        stamp = _rfc2822(_now())
-        media_urls = form.getlist("MediaUrl")
-        uri = f"{self._account_uri()}/Messages/{sid}"
-        resource = {
-            "account_sid": self.account_sid,
-            "api_version": API_VERSION,
-            "body": form.get("Body", ""),
-            "date_created": stamp,
-            "date_sent": None,
-            "date_updated": stamp,
-            "direction": "outbound-api",
-            "error_code": None,
-            "error_message": None,
-            "from": form.get("From") or None,
-            "messaging_service_sid": form.get("MessagingServiceSid") or None,
-            "num_media": str(len(media_urls)),
-            "num_segments": "1" if form.get("From") else "0",
-            "price": None,
-            "price_unit": "USD",
-            "sid": sid,
-            "status": "queued",
-            "subresource_uris": {"media": f"{uri}/Media.json"},
-            "to": form["To"],
-            "uri": f"{uri}.json",
-        }
+        resource = message_resource(self.account_sid, sid, form, rfc2822(now()))
         with self._cond:
             self._index += 1
             record = {
                 "resource": resource,
                 "index": self._index,
-                "media_url": media_urls,
+                "media_url": form.getlist("MediaUrl"),
                 "content_sid": form.get("ContentSid") or None,
                 "content_variables": form.get("ContentVariables") or None,
                 "status_callback": form.get("StatusCallback") or None,
@@ -436,13 +377,13 @@ class TwilioStandIn:
             record = self._messages.get(sid)
             if record is None:
                 return
-            error_code = self._undeliverable.get(_bare(record["resource"]["to"]))
+            error_code = self._undeliverable.get(bare(record["resource"]["to"]))
         for status in ("sent", "undelivered" if error_code else "delivered"):
             with self._cond:
                 if self._closed or sid not in self._messages:
                     return
                 resource = self._messages[sid]["resource"]
-                stamp = _rfc2822(_now())
+                stamp = rfc2822(now())
                 resource.update(status=status, date_updated=stamp)
                 resource["date_sent"] = resource["date_sent"] or stamp
                 if status == "undelivered":
@@ -454,27 +395,7 @@ class TwilioStandIn:
                 self._post_callback(callback, snapshot)
 
     def _post_callback(self, url: str, resource: dict[str, Any]) -> None:
-        params = {
-            "MessageSid": resource["sid"],
-            "SmsSid": resource["sid"],
-            "MessageStatus": resource["status"],
-            "SmsStatus": resource["status"],
-            "AccountSid": resource["account_sid"],
-            "To": resource["to"],
-            "ApiVersion": API_VERSION,
-        }
-        if resource["from"]:
-            params["From"] = resource["from"]
-        if resource["to"].startswith(WHATSAPP_PREFIX):
-            params.update(
-                ChannelPrefix="whatsapp",
-                ChannelInstallSid=self.channel_install_sid,
-                ChannelToAddress=_bare(resource["to"]),
-                StructuredMessage="false",
-            )
-        if resource["error_code"]:
-            params["ErrorCode"] = str(resource["error_code"])
-            params["ChannelStatusMessage"] = resource["error_message"]
+        params = callback_params(resource, self.channel_install_sid)
         headers = {
             "X-Twilio-Signature": sign(self.auth_token, url, params),
             "User-Agent": "TwilioProxy/1.1",
@@ -507,7 +428,7 @@ class TwilioStandIn:
             record = self._messages.get(sid)
             body = json.dumps(record["resource"]) if record else None
         if body is None:
-            return error_response(404, 20404, f"The requested resource {request.path} was not found")
+            return not_found(request.path)
         return Response(body, mimetype="application/json")
 
     def _on_media(self, request: Request, account: str, parent: str, media: str) -> Response:
@@ -519,7 +440,7 @@ class TwilioStandIn:
         with self._cond:
             item = self._media.get(media_sid)
         if item is None or item["meta"]["parent_sid"] != parent:
-            return error_response(404, 20404, f"The requested resource {request.path} was not found")
+            return not_found(request.path)
         if as_json:
             return Response(json.dumps(item["meta"]), mimetype="application/json")
         return Response(status=307, headers={"Location": f"{self.cdn_url}/media/{item['cdn_path']}"})
@@ -530,18 +451,7 @@ class TwilioStandIn:
             return denied
         with self._cond:
             items = [item["meta"] for item in self._media.values() if item["meta"]["parent_sid"] == parent]
-        uri = f"{self._account_uri()}/Messages/{parent}/Media.json?PageSize=50&Page=0"
-        page = {
-            "media_list": items,
-            "end": max(len(items) - 1, 0),
-            "first_page_uri": uri,
-            "next_page_uri": None,
-            "page": 0,
-            "page_size": 50,
-            "previous_page_uri": None,
-            "start": 0,
-            "uri": uri,
-        }
+        page = media_page(self.account_sid, parent, items)
         return Response(json.dumps(page), mimetype="application/json")
 
     def _cdn_wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -588,50 +498,6 @@ class TwilioStandIn:
         return Response(
             json.dumps({"ok": True, "account_sid": self.account_sid}), mimetype="application/json"
         )
-
-
-def _bare(address: str) -> str:
-    return address.removeprefix(WHATSAPP_PREFIX).strip()
-
-
-def _basic_auth(request: Request) -> tuple[str, str] | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        user, _, password = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    return user, password
-
-
-def _validate(form: Any) -> tuple[int, str] | None:
-    """Return (code, message) for the first rule Twilio would reject the create with, else None."""
-    to = form.get("To", "")
-    sender = form.get("From", "")
-    body = form.get("Body", "")
-    media = form.getlist("MediaUrl")
-    if not to:
-        return 21604, "A 'To' phone number is required."
-    if not ADDRESS_RE.match(to):
-        return 21211, f"The 'To' number {to} is not a valid phone number."
-    if not sender and not form.get("MessagingServiceSid"):
-        return 21603, "A 'From' phone number is required."
-    if sender and not ADDRESS_RE.match(sender):
-        return (
-            21212,
-            f"The 'From' number {sender} is not a valid phone number, shortcode, or alphanumeric sender ID.",
-        )
-    if form.get("ContentVariables") and not form.get("ContentSid"):
-        return 21654, "ContentSid Required"
-    if not body and not media and not form.get("ContentSid"):
-        return 21619, "A text message body or media urls must be specified."
-    if len(body) > MAX_BODY_CHARS:
-        return 21617, "The concatenated message body exceeds the 1600 character limit."
-    if len(media) > MAX_MEDIA_URLS:
-        return 21623, "Number of media files exceeds allowed limit."
-    return None
 
 
 def main() -> None:
