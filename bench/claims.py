@@ -73,20 +73,37 @@ def _bench_qr(path: Path, truth: dict, decode: Callable[[Image.Image], list]) ->
     started = time.monotonic()
     found = {hit.text for hit in decode(load_pages(path.read_bytes())[0])}
     seconds = time.monotonic() - started
-    codes = [{"qr_px": c["qr_px"], "decoded": c["payload"] in found,
-              "rectified_decodable": c.get("rectified_decodable", True)} for c in truth["codes"]]
-    return {"file": truth["filename"], "seconds": round(seconds, 3), "codes": codes,
-            "extra": sorted(found - {c["payload"] for c in truth["codes"]})}
+    codes = [
+        {
+            "qr_px": c["qr_px"],
+            "decoded": c["payload"] in found,
+            "rectified_decodable": c.get("rectified_decodable", True),
+        }
+        for c in truth["codes"]
+    ]
+    return {
+        "file": truth["filename"],
+        "seconds": round(seconds, 3),
+        "codes": codes,
+        "extra": sorted(found - {c["payload"] for c in truth["codes"]}),
+    }
 
 
 def _bench_invoice(path: Path, truth: dict, key: bytes | None) -> dict:
     reading = read_invoice(path.read_bytes(), einvoice_public_key=key)
     row = {
-        "file": truth["filename"], "kind": truth["kind"], "variant": truth["variant"],
-        "layout": truth.get("layout"), "expected": truth["expected"], "outcome": reading.outcome.value,
+        "file": truth["filename"],
+        "kind": truth["kind"],
+        "variant": truth["variant"],
+        "layout": truth.get("layout"),
+        "expected": truth["expected"],
+        "outcome": reading.outcome.value,
         "outcome_ok": EXPECTED_OUTCOME.get(truth["expected"]) == reading.outcome.value,
-        "certain": reading.certain, "seconds": reading.seconds, "doubts": reading.doubts,
-        "einvoice_signed": reading.einvoice_signed, "fields": {},
+        "certain": reading.certain,
+        "seconds": reading.seconds,
+        "doubts": reading.doubts,
+        "einvoice_signed": reading.einvoice_signed,
+        "fields": {},
     }
     if truth["expected"] == "extract":
         for ours, theirs in FIELDS.items():
@@ -134,8 +151,9 @@ def run(directory: Path, *, bot_path: Callable[[Path], float] | None = None) -> 
     return _summarize(rows, qr_rows, bot_seconds, notes, directory)
 
 
-def _summarize(rows: list[dict], qr_rows: list[dict], bot_seconds: dict[str, list[float]],
-               notes: list[str], directory: Path) -> dict:
+def _summarize(
+    rows: list[dict], qr_rows: list[dict], bot_seconds: dict[str, list[float]], notes: list[str], directory: Path
+) -> dict:
     extract = [r for r in rows if r["expected"] == "extract"]
     by_variant: dict[str, dict] = {}
     for variant in [*sorted({r["variant"] for r in extract}), "all"]:
@@ -146,17 +164,30 @@ def _summarize(rows: list[dict], qr_rows: list[dict], bot_seconds: dict[str, lis
             "all_fields": round(sum(all(v["ok"] for v in r["fields"].values()) for r in subset) / len(subset), 3),
             "certain_rate": round(sum(r["certain"] for r in subset) / len(subset), 3),
         }
-    negatives = [{"file": r["file"], "expected": r["expected"], "outcome": r["outcome"], "ok": r["outcome_ok"]}
-                 for r in rows if r["expected"] != "extract"]
-    einvoices = [{"file": r["file"], "expected": r["expected"], "outcome": r["outcome"],
-                  "signed_verified": r["einvoice_signed"], "ok": r["outcome_ok"]}
-                 for r in rows if r["layout"] in ("tally", "saas") and (r["einvoice_signed"] or r["expected"] ==
-                                                                        "reject_forged")]
+    negatives = [
+        {"file": r["file"], "expected": r["expected"], "outcome": r["outcome"], "ok": r["outcome_ok"]}
+        for r in rows
+        if r["expected"] != "extract"
+    ]
+    einvoices = [
+        {
+            "file": r["file"],
+            "expected": r["expected"],
+            "outcome": r["outcome"],
+            "signed_verified": r["einvoice_signed"],
+            "ok": r["outcome_ok"],
+        }
+        for r in rows
+        if r["layout"] in ("tally", "saas") and (r["einvoice_signed"] or r["expected"] == "reject_forged")
+    ]
     buckets = {}
     for low, high, name in QR_BUCKETS:
         codes = [c for q in qr_rows for c in q["codes"] if low <= c["qr_px"] < high]
-        buckets[name] = {"codes": len(codes), "decoded": sum(c["decoded"] for c in codes),
-                         "rate": round(sum(c["decoded"] for c in codes) / len(codes), 3) if codes else None}
+        buckets[name] = {
+            "codes": len(codes),
+            "decoded": sum(c["decoded"] for c in codes),
+            "rate": round(sum(c["decoded"] for c in codes) / len(codes), 3) if codes else None,
+        }
     seconds = [r["seconds"] for r in rows if r["outcome"] == "ok" or r["expected"] == "extract"]
     photo_seconds = [r["seconds"] for r in extract if r["variant"] == "photo"]
     return {
@@ -169,13 +200,25 @@ def _summarize(rows: list[dict], qr_rows: list[dict], bot_seconds: dict[str, lis
         "negatives": negatives,
         "einvoices": einvoices,
         "qr_buckets": buckets,
-        "seconds": {"median": _percentile(seconds, 0.5), "p95": _percentile(seconds, 0.95),
-                    "photo_median": _percentile(photo_seconds, 0.5), "photo_p95": _percentile(photo_seconds, 0.95)},
+        "seconds": {
+            "median": _percentile(seconds, 0.5),
+            "p95": _percentile(seconds, 0.95),
+            "photo_median": _percentile(photo_seconds, 0.5),
+            "photo_p95": _percentile(photo_seconds, 0.95),
+        },
         "bot_seconds_median": {k: _percentile(v, 0.5) for k, v in bot_seconds.items()},
-        "mismatches": [{"file": r["file"], "variant": r["variant"], "certain": r["certain"],
-                        "outcome": r["outcome"], "doubts": r["doubts"],
-                        "fields": {k: v for k, v in r["fields"].items() if not v["ok"]}}
-                       for r in rows if not r["outcome_ok"] or any(not v["ok"] for v in r["fields"].values())],
+        "mismatches": [
+            {
+                "file": r["file"],
+                "variant": r["variant"],
+                "certain": r["certain"],
+                "outcome": r["outcome"],
+                "doubts": r["doubts"],
+                "fields": {k: v for k, v in r["fields"].items() if not v["ok"]},
+            }
+            for r in rows
+            if not r["outcome_ok"] or any(not v["ok"] for v in r["fields"].values())
+        ],
         "rows": rows,
         "qr_rows": qr_rows,
         "notes": notes,
@@ -200,22 +243,25 @@ def print_report(report: dict) -> None:
         print(f"  {n['file']}: expected {n['expected']:20} got {n['outcome']:12} {'ok' if n['ok'] else 'WRONG'}")
     print("\nE-invoices:")
     for e in report["einvoices"]:
-        print(f"  {e['file']}: expected {e['expected']:14} got {e['outcome']:8} signature verified="
-              f"{e['signed_verified']} {'ok' if e['ok'] else 'WRONG'}")
+        print(
+            f"  {e['file']}: expected {e['expected']:14} got {e['outcome']:8} signature verified="
+            f"{e['signed_verified']} {'ok' if e['ok'] else 'WRONG'}"
+        )
     print("\nQR decode rate by symbol size:")
     for name, b in report["qr_buckets"].items():
         print(f"  {name:10} {b['decoded']}/{b['codes']} ({b['rate']})")
     s = report["seconds"]
-    print(f"\nSeconds per file: median {s['median']}, p95 {s['p95']}; photos median {s['photo_median']}, "
-          f"p95 {s['photo_p95']}")
+    print(
+        f"\nSeconds per file: median {s['median']}, p95 {s['p95']}; photos median {s['photo_median']}, "
+        f"p95 {s['photo_p95']}"
+    )
     if report["bot_seconds_median"]:
         print(f"Photo-to-reply through the bot, median by kind: {report['bot_seconds_median']}")
     if report["mismatches"]:
         print("\nMismatches:")
         for m in report["mismatches"]:
             detail = ", ".join(f"{k}: {v['read']!r} != {v['truth']!r}" for k, v in m["fields"].items())
-            print(f"  {m['file']} ({m['variant']}, {m['outcome']}, certain={m['certain']}): {detail} "
-                  f"{m['doubts']}")
+            print(f"  {m['file']} ({m['variant']}, {m['outcome']}, certain={m['certain']}): {detail} {m['doubts']}")
     for note in report["notes"]:
         print(f"note: {note}")
 

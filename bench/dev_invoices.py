@@ -1,19 +1,29 @@
 """Dev loop: run read_invoice over a samples directory and print per-file mismatches.
 
-Why: fast feedback while tuning the parsers; `bench/claims.py` is the full report.
+Why: fast feedback while tuning the parsers (two files at a time, so its seconds are not the
+per-file figures); `bench/claims.py` is the full, sequential report.
+Usage: python -m bench.dev_invoices DIR [FILE ...]
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from claims.invoice_read import read_invoice
 
-FIELDS = (("supplier_gstin", "supplier_gstin"), ("invoice_number", "invoice_number"),
-          ("invoice_date", "invoice_date"), ("total_paise", "grand_total_paise"))
+DUMP_DIR = os.environ.get("INAAM_DEV_DUMP", "")
+"""When set, the text read from each file is written there (for looking at OCR output)."""
+
+FIELDS = (
+    ("supplier_gstin", "supplier_gstin"),
+    ("invoice_number", "invoice_number"),
+    ("invoice_date", "invoice_date"),
+    ("total_paise", "grand_total_paise"),
+)
 
 
 def _one(args: tuple[str, str]) -> tuple[str, dict]:
@@ -31,17 +41,20 @@ def main(directory: str, only: list[str]) -> None:
         results = dict(pool.map(_one, [(str(root / t["filename"]), key) for t in truth]))
     for t in truth:
         r = results[str(root / t["filename"])]
-        out = Path("/tmp/inv/out")
-        out.mkdir(parents=True, exist_ok=True)
-        (out / (t["filename"] + ".txt")).write_text(r["text"])
+        if DUMP_DIR:
+            out = Path(DUMP_DIR)
+            out.mkdir(parents=True, exist_ok=True)
+            (out / (t["filename"] + ".txt")).write_text(r["text"])
         bad = []
         if t["expected"] == "extract":
             for ours, theirs in FIELDS:
                 if r[ours]["value"] != t[theirs]:
                     bad.append(f"{ours}: {r[ours]['value']!r} != {t[theirs]!r} ({r[ours]['confidence']})")
         flag = "WRONG-CERTAIN" if bad and r["certain"] else ""
-        print(f"{t['filename']} {t['variant']:8} {t.get('layout')!s:9} {t['expected']:18} {r['outcome']:11} "
-              f"certain={r['certain']!s:5} {r['seconds']:.1f}s {flag} doubts={r['doubts']}")
+        print(
+            f"{t['filename']} {t['variant']:8} {t.get('layout')!s:9} {t['expected']:18} {r['outcome']:11} "
+            f"certain={r['certain']!s:5} {r['seconds']:.1f}s {flag} doubts={r['doubts']}"
+        )
         for b in bad:
             print("     ", b)
 

@@ -66,8 +66,12 @@ def find_jwt(img: Image.Image, *, thorough: bool = False) -> str | None:
         return None
     width, height = img.size
     half_w, half_h = width // 2, height // 2
-    for box in ((half_w, 0, width, half_h), (0, 0, half_w, half_h), (half_w, half_h, width, height),
-                (0, half_h, half_w, height)):
+    for box in (
+        (half_w, 0, width, half_h),
+        (0, 0, half_w, half_h),
+        (half_w, half_h, width, height),
+        (0, half_h, half_w, height),
+    ):
         crop = img.crop(box)
         for scale in _CROP_SCALES:
             big = crop.resize((int(crop.width * scale), int(crop.height * scale)), Image.Resampling.LANCZOS)
@@ -105,9 +109,12 @@ def verify(token: str, public_key_pem: bytes | None) -> EInvoice:
     payload: dict | None = None
     if public_key_pem:
         try:
-            payload = jwt.decode(token, public_key_pem, algorithms=["RS256"],
-                                 options={"verify_aud": False, "verify_exp": False, "verify_iat": False,
-                                          "verify_nbf": False})
+            payload = jwt.decode(
+                token,
+                public_key_pem,
+                algorithms=["RS256"],
+                options={"verify_aud": False, "verify_exp": False, "verify_iat": False, "verify_nbf": False},
+            )
             valid = True
         except jwt.InvalidTokenError as exc:
             error = f"signature: {exc.__class__.__name__}"

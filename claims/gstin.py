@@ -30,8 +30,22 @@ GSTIN_RE = re.compile(r"^[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][1-9A-Z][A-Z0-9][0-9A-Z]$"
 _MAX_REPAIRS = 3
 """More look-alike substitutions than this and we no longer trust a checksum match."""
 
-_AS_DIGIT = {"O": "0", "D": "0", "Q": "0", "U": "0", "I": "1", "L": "1", "J": "1", "Z": "2",
-             "S": "58", "B": "8", "G": "6", "A": "4", "T": "7", "E": "3"}
+_AS_DIGIT = {
+    "O": "0",
+    "D": "0",
+    "Q": "0",
+    "U": "0",
+    "I": "1",
+    "L": "1",
+    "J": "1",
+    "Z": "2",
+    "S": "58",
+    "B": "8",
+    "G": "6",
+    "A": "4",
+    "T": "7",
+    "E": "3",
+}
 _AS_LETTER = {"0": "OD", "1": "IL", "2": "Z", "5": "S", "8": "B", "6": "G", "4": "A", "7": "T", "3": "E"}
 _DIGIT_POS = (0, 1, 7, 8, 9, 10)
 _LETTER_POS = (2, 3, 4, 5, 6, 11)
@@ -106,7 +120,7 @@ def _repair_extra_char(token: str) -> tuple[str, int] | None:
     """Drop each character in turn; keep the unique fewest-fix GSTIN (counted as 3 repairs: weak alone)."""
     found: dict[str, int] = {}
     for i in range(len(token)):
-        fixed = repair(token[:i] + token[i + 1:])
+        fixed = repair(token[:i] + token[i + 1 :])
         if fixed:
             found[fixed[0]] = min(fixed[1], found.get(fixed[0], 99))
     if not found:

@@ -129,13 +129,30 @@ def _from_text(reading: InvoiceReading, fields: InvoiceFields, source: str) -> N
     reading.doubts.extend(fields.doubts)
 
 
+MAX_INVOICE_AGE_DAYS = 400
+"""Older invoices are not credited automatically (claims windows are months, not years)."""
+
+
+def _plausible(iso: str, today: date) -> bool:
+    try:
+        day = date.fromisoformat(iso)
+    except ValueError:
+        return False
+    return day <= today and (today - day).days <= MAX_INVOICE_AGE_DAYS
+
+
 def _judge_certain(reading: InvoiceReading, fields: InvoiceFields | None, today: date) -> None:
     """Set ``certain`` and add a doubt for every reason it is not."""
     if reading.einvoice_signed:
-        missing = [n for n in ("supplier_gstin", "invoice_number", "invoice_date", "total_paise")
-                   if getattr(reading, n).value in (None, "")]
+        missing = [
+            n
+            for n in ("supplier_gstin", "invoice_number", "invoice_date", "total_paise")
+            if getattr(reading, n).value in (None, "")
+        ]
         reading.doubts.extend(f"{n}_missing" for n in missing)
-        reading.certain = not missing and is_valid(str(reading.supplier_gstin.value))
+        if reading.invoice_date.value and not _plausible(str(reading.invoice_date.value), today):
+            reading.doubts.append("invoice_date_implausible")
+        reading.certain = not reading.doubts and is_valid(str(reading.supplier_gstin.value))
         return
     doubts = reading.doubts
     for name in ("supplier_gstin", "invoice_number", "invoice_date", "total_paise"):
@@ -148,16 +165,17 @@ def _judge_certain(reading: InvoiceReading, fields: InvoiceFields | None, today:
         doubts.append("supplier_gstin_invalid")
     if fields is not None and not fields.total_confirmed:
         doubts.append("total_unconfirmed")
-    if reading.invoice_date.value:
-        d = date.fromisoformat(str(reading.invoice_date.value))
-        if d > today or (today - d).days > 400:
-            doubts.append("invoice_date_implausible")
+    if reading.invoice_date.value and not _plausible(str(reading.invoice_date.value), today):
+        doubts.append("invoice_date_implausible")
     reading.doubts = list(dict.fromkeys(doubts))
     reading.certain = reading.outcome == ReadOutcome.OK and not reading.doubts
 
 
 def read_invoice(
-    data: bytes, *, einvoice_public_key: bytes | None = None, max_pixels: int = imaging.DEFAULT_MAX_PIXELS,
+    data: bytes,
+    *,
+    einvoice_public_key: bytes | None = None,
+    max_pixels: int = imaging.DEFAULT_MAX_PIXELS,
     today: date | None = None,
 ) -> InvoiceReading:
     """Read an invoice photo, scan or PDF into claim fields.
@@ -214,10 +232,13 @@ def read_invoice(
         results = [ocr.read_image(page, photo=is_photo) for page in pages]
         text, weak = _ocr_text(results)
         fields = extract_fields(text, today=today, weak_tokens=weak, from_ocr=True)
-        if not _complete(fields) and any(ocr.needs_hindi(r) for r in results):
-            results = [ocr.add_hindi_pass(r) if ocr.needs_hindi(r) else r for r in results]
-            text, weak = _ocr_text(results)
-            fields = extract_fields(text, today=today, weak_tokens=weak, from_ocr=True)
+        if not _complete(fields):
+            again = [ocr.second_pass(r) for r in results]
+            text2, weak2 = _ocr_text(again)
+            fields2 = extract_fields(text2, today=today, weak_tokens=weak2, from_ocr=True)
+            if _score(fields2) > _score(fields):
+                text, fields, fields2 = text2, fields2, fields
+            _agree(fields, fields2)
     reading.text = text
     if einv is None and EINVOICE_HINT.search(text):
         einv = read_einvoice(first, einvoice_public_key, thorough=True)
@@ -243,6 +264,32 @@ def _complete(fields: InvoiceFields) -> bool:
     """True when the fast pass already gave every claim field with confidence and a confirmed total."""
     parts = (fields.supplier_gstin, fields.invoice_number, fields.invoice_date, fields.total_paise)
     return fields.total_confirmed and all(f.value is not None and f.confidence >= CERTAIN_CONFIDENCE for f in parts)
+
+
+AGREEING_PASSES_CONFIDENCE = 0.9
+"""Confidence of a field that two differently segmented OCR passes read identically."""
+
+
+def _agree(fields: InvoiceFields, other: InvoiceFields) -> None:
+    """Lift a number or date doubted only for weak OCR confidence when the other pass read the same.
+
+    Why: the two passes segment the page differently, so an identical reading of the same code
+    is independent-enough evidence; any other doubt (look-alike fix, ambiguity) still stands.
+    """
+    for name in ("invoice_number", "invoice_date"):
+        mine, theirs = getattr(fields, name), getattr(other, name)
+        weak = f"{name}_low_ocr_confidence"
+        own_doubts = [d for d in fields.doubts if d.startswith(name)]
+        if mine.value is not None and mine.value == theirs.value and own_doubts == [weak]:
+            fields.doubts.remove(weak)
+            mine.confidence = max(mine.confidence, AGREEING_PASSES_CONFIDENCE)
+            mine.note += "+agreed"
+
+
+def _score(fields: InvoiceFields) -> float:
+    """How much of a claim a reading gives: field confidences plus a bonus for a confirmed total."""
+    parts = (fields.supplier_gstin, fields.invoice_number, fields.invoice_date, fields.total_paise)
+    return sum(f.confidence for f in parts if f.value is not None) + (1.0 if fields.total_confirmed else 0.0)
 
 
 def _apply_einvoice(reading: InvoiceReading, einv: EInvoice, key: bytes | None, text: str, today: date) -> bool:

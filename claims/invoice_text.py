@@ -22,8 +22,9 @@ logger = logging.getLogger(__name__)
 EARLIEST_DATE = date(2017, 7, 1)
 """GST started on 1 July 2017: an earlier invoice date is a misread."""
 
-MONTHS = {m: i + 1 for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])}
+MONTHS = {
+    m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])
+}
 
 
 @dataclass
@@ -86,14 +87,43 @@ def find_amounts(text: str) -> list[Amount]:
 
 
 _ENGLISH_UNITS = [
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
 ]
 _UNITS = {w: i for i, w in enumerate(_ENGLISH_UNITS)}
-_TENS = {w: 10 * (i + 2) for i, w in enumerate(
-    ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])}
-_SCALES = {"hundred": 100, "thousand": 1000, "lakh": 100000, "lakhs": 100000, "lac": 100000, "lacs": 100000,
-           "crore": 10**7, "crores": 10**7, "million": 10**6}
+_TENS = {
+    w: 10 * (i + 2)
+    for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
+}
+_SCALES = {
+    "hundred": 100,
+    "thousand": 1000,
+    "lakh": 100000,
+    "lakhs": 100000,
+    "lac": 100000,
+    "lacs": 100000,
+    "crore": 10**7,
+    "crores": 10**7,
+    "million": 10**6,
+}
 
 
 def words_to_int(words: str) -> int | None:
@@ -131,7 +161,7 @@ def _words_amount(tokens: list[str]) -> int | None:
         split = len(head) - 1 - head[::-1].index("and") if "and" in head else None
         if split is None:
             return None
-        rupees, paise = words_to_int(" ".join(head[:split])), words_to_int(" ".join(head[split + 1:]))
+        rupees, paise = words_to_int(" ".join(head[:split])), words_to_int(" ".join(head[split + 1 :]))
         if rupees is None or paise is None or paise >= 100:
             return None
         return rupees * 100 + paise
@@ -147,11 +177,11 @@ def words_to_paise(text: str) -> int | None:
     """
     flat = " ".join(text.split())
     for m in _WORDS_START.finditer(flat):
-        if "tax" in flat[max(0, m.start() - 40):m.start()].lower():
+        if "tax" in flat[max(0, m.start() - 40) : m.start()].lower():
             continue
         tokens: list[str] = []
         skipped = 0
-        for raw in flat[m.end():m.end() + 400].split():
+        for raw in flat[m.end() : m.end() + 400].split():
             tok = raw.strip(".,:;()").lower()
             if tok == "only":
                 break
@@ -173,16 +203,106 @@ def words_to_paise(text: str) -> int | None:
 
 
 _HI_UNITS = [
-    "शून्य", "एक", "दो", "तीन", "चार", "पांच", "छह", "सात", "आठ", "नौ", "दस", "ग्यारह", "बारह", "तेरह",
-    "चौदह", "पंद्रह", "सोलह", "सत्रह", "अठारह", "उन्नीस", "बीस", "इक्कीस", "बाईस", "तेईस", "चौबीस",
-    "पच्चीस", "छब्बीस", "सत्ताईस", "अट्ठाईस", "उनतीस", "तीस", "इकतीस", "बत्तीस", "तैंतीस", "चौंतीस",
-    "पैंतीस", "छत्तीस", "सैंतीस", "अड़तीस", "उनतालीस", "चालीस", "इकतालीस", "बयालीस", "तैंतालीस",
-    "चवालीस", "पैंतालीस", "छियालीस", "सैंतालीस", "अड़तालीस", "उनचास", "पचास", "इक्यावन", "बावन",
-    "तिरेपन", "चौवन", "पचपन", "छप्पन", "सत्तावन", "अट्ठावन", "उनसठ", "साठ", "इकसठ", "बासठ", "तिरेसठ",
-    "चौंसठ", "पैंसठ", "छियासठ", "सड़सठ", "अड़सठ", "उनहत्तर", "सत्तर", "इकहत्तर", "बहत्तर", "तिहत्तर",
-    "चौहत्तर", "पचहत्तर", "छिहत्तर", "सतहत्तर", "अठहत्तर", "उन्यासी", "अस्सी", "इक्यासी", "बयासी",
-    "तिरासी", "चौरासी", "पचासी", "छियासी", "सत्तासी", "अट्ठासी", "नवासी", "नब्बे", "इक्यानवे", "बानवे",
-    "तिरानवे", "चौरानवे", "पचानवे", "छियानवे", "सत्तानवे", "अट्ठानवे", "निन्यानवे"
+    "शून्य",
+    "एक",
+    "दो",
+    "तीन",
+    "चार",
+    "पांच",
+    "छह",
+    "सात",
+    "आठ",
+    "नौ",
+    "दस",
+    "ग्यारह",
+    "बारह",
+    "तेरह",
+    "चौदह",
+    "पंद्रह",
+    "सोलह",
+    "सत्रह",
+    "अठारह",
+    "उन्नीस",
+    "बीस",
+    "इक्कीस",
+    "बाईस",
+    "तेईस",
+    "चौबीस",
+    "पच्चीस",
+    "छब्बीस",
+    "सत्ताईस",
+    "अट्ठाईस",
+    "उनतीस",
+    "तीस",
+    "इकतीस",
+    "बत्तीस",
+    "तैंतीस",
+    "चौंतीस",
+    "पैंतीस",
+    "छत्तीस",
+    "सैंतीस",
+    "अड़तीस",
+    "उनतालीस",
+    "चालीस",
+    "इकतालीस",
+    "बयालीस",
+    "तैंतालीस",
+    "चवालीस",
+    "पैंतालीस",
+    "छियालीस",
+    "सैंतालीस",
+    "अड़तालीस",
+    "उनचास",
+    "पचास",
+    "इक्यावन",
+    "बावन",
+    "तिरेपन",
+    "चौवन",
+    "पचपन",
+    "छप्पन",
+    "सत्तावन",
+    "अट्ठावन",
+    "उनसठ",
+    "साठ",
+    "इकसठ",
+    "बासठ",
+    "तिरेसठ",
+    "चौंसठ",
+    "पैंसठ",
+    "छियासठ",
+    "सड़सठ",
+    "अड़सठ",
+    "उनहत्तर",
+    "सत्तर",
+    "इकहत्तर",
+    "बहत्तर",
+    "तिहत्तर",
+    "चौहत्तर",
+    "पचहत्तर",
+    "छिहत्तर",
+    "सतहत्तर",
+    "अठहत्तर",
+    "उन्यासी",
+    "अस्सी",
+    "इक्यासी",
+    "बयासी",
+    "तिरासी",
+    "चौरासी",
+    "पचासी",
+    "छियासी",
+    "सत्तासी",
+    "अट्ठासी",
+    "नवासी",
+    "नब्बे",
+    "इक्यानवे",
+    "बानवे",
+    "तिरानवे",
+    "चौरानवे",
+    "पचानवे",
+    "छियानवे",
+    "सत्तानवे",
+    "अट्ठानवे",
+    "निन्यानवे",
 ]
 """Hindi number names 0-99 (each is its own word), index = value."""
 _HI_WORDS = {w: i for i, w in enumerate(_HI_UNITS)}
@@ -203,7 +323,7 @@ def hindi_words_to_paise(text: str) -> int | None:
         if pm.group(1) not in _HI_WORDS:
             return None
         paise = _HI_WORDS[pm.group(1)]
-        body = body[:pm.start()].strip()
+        body = body[: pm.start()].strip()
     total = current = 0
     for tok in body.split():
         if tok in _HI_WORDS:
@@ -224,7 +344,7 @@ def hindi_words_to_paise(text: str) -> int | None:
 
 TOTAL_STRONG = re.compile(
     r"grand\s*total|total\s*amount|invoice\s*(?:total|value|amount)|net\s*amount|net\s*payable|"
-    r"amount\s*payable|total\s*payable|bill\s*amount|total\s*(?:inr|rs|₹)|"
+    r"amount\s*payable|total\s*payable|amount\s*due|bill\s*amount|total\s*(?:inr|rs|₹)|"
     r"कुल\s*राशि|कुल\s*योग|देय\s*राशि|कुल\s*देय|कुल\s*रकम|शुद्ध\s*राशि",
     re.IGNORECASE,
 )
@@ -239,10 +359,10 @@ NUMBER_LABEL = re.compile(
     r"(?:चालान|बिल|बीजक|इनवॉइस|इन्वॉइस)\s*(?:संख्या|सं\.?|नं\.?|क्रमांक)",
     re.IGNORECASE,
 )
-NUMBER_LABEL_EXCLUDE = re.compile(r"e-?\s*way|eway|ack|order|delivery|dispatch|challan\s*no|vehicle|account|po\b",
-                                  re.IGNORECASE)
-DATE_GOOD = re.compile(r"invoice\s*date|inv\.?\s*date|bill\s*date|\bdated?\b|\bdt\b|दिनांक|तारीख|तिथि",
-                       re.IGNORECASE)
+NUMBER_LABEL_EXCLUDE = re.compile(
+    r"e-?\s*way|eway|ack|order|delivery|dispatch|challan\s*no|vehicle|account|po\b", re.IGNORECASE
+)
+DATE_GOOD = re.compile(r"invoice\s*date|inv\.?\s*date|bill\s*date|\bdated?\b|\bdt\b|दिनांक|तारीख|तिथि", re.IGNORECASE)
 DATE_BAD = re.compile(r"due|order|delivery|ack|\bpo\b|dispatch|irn|supply|valid|expiry|note", re.IGNORECASE)
 BUYER_LABEL = re.compile(
     r"bill(?:ed)?\s*to|ship(?:ped)?\s*to|buyer|consignee|customer|recipient|receiver|\bparty\b|sold\s*to|"
@@ -251,10 +371,10 @@ BUYER_LABEL = re.compile(
 )
 SELLER_LABEL = re.compile(r"seller|supplier|billed\s*by|sold\s*by|vendor|विक्रेता|आपूर्तिकर्ता", re.IGNORECASE)
 INVOICE_WORDS = re.compile(
-    r"invoice|gstin|tax|cgst|sgst|igst|hsn|bill\s*no|total|बीजक|चालान|जीएसटी|राशि|कुल", re.IGNORECASE)
+    r"invoice|gstin|tax|cgst|sgst|igst|hsn|bill\s*no|total|बीजक|चालान|जीएसटी|राशि|कुल", re.IGNORECASE
+)
 
-TITLE_RE = re.compile(r"tax\s*invoice|invoice\s*no|bill\s*no|bill\s*of\s*supply|कर\s*बीजक|चालान\s*संख्या",
-                      re.IGNORECASE)
+TITLE_RE = re.compile(r"tax\s*invoice|invoice\s*no|bill\s*no|bill\s*of\s*supply|कर\s*बीजक|चालान\s*संख्या", re.IGNORECASE)
 """Where the document proper starts: a GSTIN printed above it belongs to the letterhead (seller)."""
 
 DATE_RES = (
@@ -287,8 +407,9 @@ def find_dates(text: str) -> list[DateHit]:
                 try:
                     if parts.get("mon"):
                         mon = MONTHS.get(parts["mon"][:3].lower())
-                        if mon is None or (len(parts["mon"]) > 3 and not parts["mon"].lower().startswith(
-                                tuple(k for k in MONTHS))):
+                        if mon is None or (
+                            len(parts["mon"]) > 3 and not parts["mon"].lower().startswith(tuple(k for k in MONTHS))
+                        ):
                             continue
                     else:
                         mon = int(parts["m"])
@@ -306,15 +427,16 @@ def _above(lines: list[str], line: int, col: int, end: int, depth: int = 2) -> s
     """Text just above a value in its column (labels printed over their value)."""
     parts = []
     for j in range(max(0, line - depth), line):
-        parts.append(lines[j][max(0, col - 6):end + 12])
+        parts.append(lines[j][max(0, col - 30) : end + 12])
     return " ".join(parts)
 
 
 def _left(lines: list[str], line: int, col: int, width: int = 40) -> str:
-    return lines[line][max(0, col - width):col]
+    return lines[line][max(0, col - width) : col]
 
 
 # ---------------------------------------------------------------- fields
+
 
 def _pick_gstins(text: str, lines: list[str], result: InvoiceFields) -> None:
     hits = find_gstin_hits(text)
@@ -339,7 +461,7 @@ def _pick_gstins(text: str, lines: list[str], result: InvoiceFields) -> None:
             role = "seller"
         else:
             for j in range(li - 1, max(-1, li - 9), -1):
-                segment = lines[j][max(0, col - 30):col + 40]
+                segment = lines[j][max(0, col - 30) : col + 40]
                 if BUYER_LABEL.search(segment):
                     role = "buyer"
                     break
@@ -392,8 +514,27 @@ def _pick_gstins(text: str, lines: list[str], result: InvoiceFields) -> None:
 _NUMBER_TOKEN = re.compile(r"^[A-Z0-9][A-Z0-9/\-_.]{0,24}$", re.IGNORECASE)
 
 
+_FY_SLASH = re.compile(r"(?<=[A-Z])[I1l|](?=\d{2}-\d{2}/)")
+_PREFIX = re.compile(r"^([A-Z01]{2,6})(?=[/-])")
+
+
+def _fix_number(token: str) -> str:
+    """Undo OCR look-alikes that Indian numbering conventions make unambiguous.
+
+    "$B/1345/26" -> "SB/1345/26" ('$' is never in a number), "MBSI26-27/2228" -> "MBS/26-27/2228"
+    (a financial year "26-27" follows a '/'), "T1-02071" -> "TI-02071" (a letter prefix with a
+    lone 1/0 among letters). The caller still marks such numbers as unsure.
+    """
+    token = token.replace("$", "S")
+    token = _FY_SLASH.sub("/", token)
+    prefix = _PREFIX.match(token)
+    if prefix and re.search(r"[A-Z]", prefix.group(1)) and re.search(r"[01]", prefix.group(1)):
+        token = prefix.group(1).replace("1", "I").replace("0", "O") + token[prefix.end() :]
+    return token
+
+
 def _clean_number(token: str) -> str | None:
-    token = token.strip(" :#.|,;")
+    token = _fix_number(token.strip(" :#.|,;"))
     if not token or not _NUMBER_TOKEN.match(token) or not re.search(r"\d", token):
         return None
     if any(rx.fullmatch(token) for rx in DATE_RES):
@@ -408,9 +549,9 @@ def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str],
     candidates: list[tuple[float, str, str]] = []
     for i, line in enumerate(lines):
         for m in NUMBER_LABEL.finditer(line):
-            if NUMBER_LABEL_EXCLUDE.search(line[max(0, m.start() - 12):m.end()]):
+            if NUMBER_LABEL_EXCLUDE.search(line[max(0, m.start() - 12) : m.end()]):
                 continue
-            rest = re.sub(r"^\s*[:.#\-]?\s*", "", line[m.end():])
+            rest = re.sub(r"^\s*[:.#\-]?\s*", "", line[m.end() :])
             parts = rest.split()
             if parts and len(parts[0]) == 1 and not parts[0].isascii():  # ':' misread as '४'
                 parts = parts[1:]
@@ -420,13 +561,17 @@ def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str],
                 continue
             for j in range(i + 1, min(i + 4, len(lines))):
                 # the value printed under its label; stop at anything else in that column
-                column = [tm.group() for tm in re.finditer(r"\S+", lines[j])
-                          if tm.end() >= m.start() - 4 and tm.start() <= m.end() + 16]
+                column = [
+                    tm.group()
+                    for tm in re.finditer(r"\S+", lines[j])
+                    if tm.end() >= m.start() - 4 and tm.start() <= m.end() + 16
+                ]
+                column = [t for t in column if not t.endswith(":")]  # a label fragment, not a value
                 if not column:
                     continue
                 token = _clean_number(column[0])
                 if token:
-                    candidates.append((0.9 if j == i + 1 else 0.8, token, "below"))
+                    candidates.append((0.9, token, "below"))
                 break
     if not candidates:
         guess = _unlabelled_number(lines)
@@ -442,7 +587,7 @@ def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str],
     if value in weak:
         conf = min(conf, 0.6)
         result.doubts.append("invoice_number_low_ocr_confidence")
-    if from_ocr and _LOOKALIKE.search(str(value)):
+    if from_ocr and (_LOOKALIKE.search(str(value)) or value not in "\n".join(lines)):
         conf = min(conf, 0.7)  # I/1, O/0 next to digits: OCR may have swapped them (or a '/')
         result.doubts.append("invoice_number_lookalike")
     result.invoice_number = Field(value, conf, note)
@@ -457,11 +602,11 @@ def _unlabelled_number(lines: list[str]) -> str | None:
     Why: bordered layouts print "Invoice No. | Dated" over "ABC/26-27/0123 | 5-Nov-26"; OCR
     sometimes loses the label row but keeps the values. Never confident enough to credit.
     """
-    for i, line in enumerate(lines[: max(5, len(lines) * 2 // 5)]):
+    for line in lines[: max(5, len(lines) * 2 // 5)]:
         if not find_dates(line) or re.search(r"order|dispatch|delivery|\bpo\b|ack", line, re.IGNORECASE):
             continue
         for token in line.split():
-            token = token.strip(" :|‘'")
+            token = _fix_number(token.strip(" :|‘'"))
             if _CODE_LIKE.match(token) and not re.match(r"^(PO|DN)\b", token) and not find_dates(token):
                 return token
     return None
@@ -471,6 +616,7 @@ def _pick_date(lines: list[str], result: InvoiceFields, today: date, weak: Colle
     hits = find_dates("\n".join(lines))
     scored: list[tuple[float, DateHit]] = []
     number = result.invoice_number.value
+    number_line = next((i for i, line in enumerate(lines) if number and str(number) in line), None)
     for hit in hits:
         left = _left(lines, hit.line, hit.col, 45)
         above = _above(lines, hit.line, hit.col, hit.end)
@@ -484,6 +630,8 @@ def _pick_date(lines: list[str], result: InvoiceFields, today: date, weak: Colle
             score -= 4
         if number and str(number) in lines[hit.line]:
             score += 2
+        elif number_line is not None and abs(hit.line - number_line) <= 3 and DATE_GOOD.search(label):
+            score += 1  # "Invoice No. / Dated" blocks: the nearest dated value under the number
         if not EARLIEST_DATE <= hit.value <= today:
             score -= 10
         scored.append((score, hit))
@@ -504,7 +652,7 @@ def _pick_date(lines: list[str], result: InvoiceFields, today: date, weak: Colle
     if len({h.value for h in best}) > 1:
         conf = min(conf, 0.5)
         result.doubts.append("invoice_date_ambiguous")
-    raw = lines[chosen.line][chosen.col:chosen.end]
+    raw = lines[chosen.line][chosen.col : chosen.end]
     if any(tok in weak for tok in raw.split()):
         conf = min(conf, 0.6)
         result.doubts.append("invoice_date_low_ocr_confidence")
@@ -532,6 +680,19 @@ def _arithmetic_confirms(total: int, amounts: list[int]) -> bool:
     return False
 
 
+def _indian(paise: int) -> str:
+    """1,23,456.00 style for comparing with printed tokens."""
+    rupees = str(paise // 100)
+    head, tail = rupees[:-3], rupees[-3:]
+    groups = []
+    while len(head) > 2:
+        groups.insert(0, head[-2:])
+        head = head[:-2]
+    if head:
+        groups.insert(0, head)
+    return ",".join([*groups, tail]) + f".{paise % 100:02d}"
+
+
 def _pick_total(lines: list[str], text: str, result: InvoiceFields, weak: Collection[str]) -> None:
     amounts = find_amounts(text)
     by_line: dict[int, list[Amount]] = {}
@@ -541,7 +702,7 @@ def _pick_total(lines: list[str], text: str, result: InvoiceFields, weak: Collec
     for i, line in enumerate(lines):
         strong = TOTAL_STRONG.search(line)
         label = strong or TOTAL_WEAK.search(line)
-        if not label or TOTAL_EXCLUDE.search(line[max(0, label.start() - 15):label.end() + 15]):
+        if not label or TOTAL_EXCLUDE.search(line[max(0, label.start() - 15) : label.end() + 15]):
             continue
         base = 3.0 if strong else 1.0
         after = [a for a in by_line.get(i, []) if a.col >= label.end() - 1 and a.marked]
@@ -550,8 +711,7 @@ def _pick_total(lines: list[str], text: str, result: InvoiceFields, weak: Collec
                 after = [a for a in by_line.get(j, []) if a.marked and a.end >= label.start()]
                 base -= 0.5
         if after:
-            candidates.append((base + (0.5 if after[-1].paise == max(a.paise for a in after) else 0),
-                               after[-1].paise))
+            candidates.append((base + (0.5 if after[-1].paise == max(a.paise for a in after) else 0), after[-1].paise))
     words = words_to_paise(text)
     if words is None:
         words = hindi_words_to_paise(text)
@@ -576,8 +736,12 @@ def _pick_total(lines: list[str], text: str, result: InvoiceFields, weak: Collec
         return
     twice = sum(1 for _, p in candidates if p == value) >= 2
     conf = 0.7 if best_score >= 3 else 0.5
-    if confirmed_words or confirmed_sum:
+    if confirmed_words or (confirmed_sum and best_score >= 3):
         conf = 0.97
+    elif confirmed_sum:
+        # a bare "Total" whose parts add up may still be a sub-total (line items add up too)
+        conf = 0.85
+        result.doubts.append("total_weak_label")
     elif twice:
         conf = 0.85
     if words is not None and words != value:
@@ -586,8 +750,9 @@ def _pick_total(lines: list[str], text: str, result: InvoiceFields, weak: Collec
     if marked and value < max(marked):
         conf = min(conf, 0.4)
         result.doubts.append("total_not_largest_amount")
-    if any(str(value // 100) in tok.replace(",", "") for tok in weak):
-        conf = min(conf, 0.6)
+    printed = {f"{value // 100:,}", f"{value // 100}.{value % 100:02d}", _indian(value)}
+    if not (confirmed_words or confirmed_sum) and any(tok.strip("₹Rs.:/-") in printed for tok in weak):
+        conf = min(conf, 0.6)  # unconfirmed and OCR itself was unsure of these digits
         result.doubts.append("total_low_ocr_confidence")
     result.total_paise = Field(value, conf, "words" if confirmed_words else "sum" if confirmed_sum else "label")
     result.total_confirmed = confirmed_words or confirmed_sum

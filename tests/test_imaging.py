@@ -22,8 +22,7 @@ def _png_header_only(width: int, height: int) -> bytes:
         return struct.pack(">I", len(payload)) + body + struct.pack(">I", zlib.crc32(body) & 0xFFFFFFFF)
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(
-        b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 16)) + chunk(b"IEND", b"")
 
 
 def _jpeg(size: tuple[int, int] = (400, 300)) -> bytes:
@@ -50,16 +49,18 @@ def test_unknown_type_is_unsupported() -> None:
 
 def test_bomb_header_refused_without_decoding() -> None:
     data = _png_header_only(60000, 60000)
-    with mock.patch.object(Image.Image, "load", side_effect=AssertionError("pixels decoded")), pytest.raises(
-        MediaTooLarge
+    with (
+        mock.patch.object(Image.Image, "load", side_effect=AssertionError("pixels decoded")),
+        pytest.raises(MediaTooLarge),
     ):
         imaging.load_pages(data)
 
 
 def test_pixel_budget_is_ours_not_pillows() -> None:
     data = _png_header_only(8000, 6000)  # 48 MP: below Pillow's bomb limit, above our budget
-    with mock.patch.object(Image.Image, "load", side_effect=AssertionError("pixels decoded")), pytest.raises(
-        MediaTooLarge
+    with (
+        mock.patch.object(Image.Image, "load", side_effect=AssertionError("pixels decoded")),
+        pytest.raises(MediaTooLarge),
     ):
         imaging.load_pages(data, max_pixels=40_000_000)
 

@@ -175,3 +175,26 @@ def test_hindi_words_to_paise() -> None:
     assert hindi_words_to_paise("रुपये चार लाख छत्तीस हज़ार आठ सौ सत्तर मात्र") == 43687000
     assert hindi_words_to_paise("रुपये दो करोड़ मात्र") == 2000000000
     assert hindi_words_to_paise("कोई राशि नहीं") is None
+
+
+@pytest.mark.parametrize(
+    ("ocr", "fixed"),
+    [
+        ("$B/1345/26", "SB/1345/26"),
+        ("MBSI26-27/2228", "MBS/26-27/2228"),
+        ("T1-02071", "TI-02071"),
+        ("INV/2026-27/02182", "INV/2026-27/02182"),
+        ("GST-1577", "GST-1577"),
+        ("246", "246"),
+    ],
+)
+def test_invoice_number_lookalikes_fixed_but_unsure(ocr: str, fixed: str) -> None:
+    f = extract_fields(f"Invoice No: {ocr}\nDate: 05/11/2026\n", today=TODAY, from_ocr=True)
+    assert f.invoice_number.value == fixed
+    if ocr != fixed:
+        assert f.invoice_number.confidence < 0.9
+
+
+def test_value_under_label_stops_at_other_text() -> None:
+    text = "Invoice No.          Dated\nVehicle No.          \nDL63 EG 2966\n"
+    assert extract_fields(text, today=TODAY).invoice_number.value is None

@@ -29,7 +29,7 @@ def test_burst_from_one_contact_is_handled_in_order_by_parallel_workers(app, sta
         t.start()
     for t in threads:
         t.join(120)
-    for n, user in enumerate(users):
+    for user in users:
         replies = user.replies()
         assert len(replies) == len(script), replies
         assert "choose your language" in replies[0] and "full name" in replies[1]

@@ -141,8 +141,10 @@ def find_page_quad(rgb: np.ndarray) -> np.ndarray | None:
             continue
         support = _edge_support(edges, quad)
         area = cv2.contourArea(quad.reshape(-1, 1, 2))
-        if best is None or (support, area) > (best[0] + 0.05, best[1]) or (
-            support > best[0] - 0.05 and area > best[1] * 1.05
+        if (
+            best is None
+            or (support, area) > (best[0] + 0.05, best[1])
+            or (support > best[0] - 0.05 and area > best[1] * 1.05)
         ):
             best = (support, area, quad)
     ink = _ink_mask(gray)
@@ -153,8 +155,9 @@ def find_page_quad(rgb: np.ndarray) -> np.ndarray | None:
         covered = int(cv2.bitwise_and(ink, inside).sum() // 255)
         if ink_total == 0 or covered >= 0.97 * ink_total:
             return best[2] / scale
-        logger.info("Page outline leaves %.0f%% of the ink outside: using the text area",
-                    100 - 100 * covered / ink_total)
+        logger.info(
+            "Page outline leaves %.0f%% of the ink outside: using the text area", 100 - 100 * covered / ink_total
+        )
     box = _ink_box(ink)
     return None if box is None else box / scale
 
@@ -194,8 +197,7 @@ def _warp(rgb: np.ndarray, quad: np.ndarray) -> np.ndarray:
     height = int(max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr)))
     dst = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], np.float32)
     matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
-    return cv2.warpPerspective(rgb, matrix, (width, height), flags=cv2.INTER_CUBIC,
-                               borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpPerspective(rgb, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
 
 
 def normalize_light(gray: np.ndarray) -> np.ndarray:
@@ -225,8 +227,8 @@ def uninvert_blocks(gray: np.ndarray) -> np.ndarray:
         x, y, w, h, area = stats[i]
         if area < min_area or h < 12 or w < 2 * h or area < 0.7 * w * h or w > 0.98 * gray.shape[1]:
             continue
-        region = 255 - gray[y:y + h, x:x + w]
-        out[y:y + h, x:x + w] = cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX)
+        region = 255 - gray[y : y + h, x : x + w]
+        out[y : y + h, x : x + w] = cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX)
     return out
 
 
@@ -263,8 +265,7 @@ def _deskew(gray: np.ndarray) -> np.ndarray:
     small_scale = 1000 / max(gray.shape)
     small = cv2.resize(gray, None, fx=small_scale, fy=small_scale, interpolation=cv2.INTER_AREA)
     _, binary = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    lines = cv2.HoughLinesP(binary, 1, np.pi / 720, threshold=120, minLineLength=small.shape[1] // 4,
-                            maxLineGap=10)
+    lines = cv2.HoughLinesP(binary, 1, np.pi / 720, threshold=120, minLineLength=small.shape[1] // 4, maxLineGap=10)
     if lines is None:
         return gray
     angles = []
@@ -280,6 +281,24 @@ def _deskew(gray: np.ndarray) -> np.ndarray:
     h, w = gray.shape
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     return cv2.warpAffine(gray, matrix, (w, h), flags=cv2.INTER_CUBIC, borderValue=255)
+
+
+def looks_sideways(gray: np.ndarray) -> bool:
+    """True when text lines run vertically (page turned by 90 degrees), from projection profiles.
+
+    Why: Tesseract OSD costs about a second; most photos are upright or upside down, and an
+    upside-down page is caught later by its poor OCR confidence, so OSD runs only for these.
+    """
+    scale = min(1.0, 1000 / max(gray.shape))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    _, ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    rows, cols = ink.sum(axis=1).astype(float), ink.sum(axis=0).astype(float)
+
+    def peakiness(profile: np.ndarray) -> float:
+        smooth = np.convolve(profile, np.ones(3) / 3, mode="same")
+        return float(np.var(np.diff(smooth)) / (np.mean(smooth) ** 2 + 1e-9))
+
+    return peakiness(cols) > 1.3 * peakiness(rows)
 
 
 def detect_rotation(gray: np.ndarray) -> int:
@@ -326,7 +345,7 @@ def prepare(img: Image.Image, *, photo: bool = True) -> tuple[np.ndarray, int, b
         if abs(scale - 1) > 0.1:
             interp = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
             gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=interp)
-    rotation = detect_rotation(gray)
+    rotation = detect_rotation(gray) if looks_sideways(gray) else 0
     gray = _rotate(gray, rotation)
     if not page_found:
         gray = _deskew(gray)
@@ -375,8 +394,9 @@ def layout_text(words: list[Word]) -> str:
         # join the closest row within half a line height (rows are few; scan the last ones)
         best = None
         for r in range(max(0, len(rows) - 4), len(rows)):
-            if abs(row_centres[r] - c) < line_h * 0.5 and (best is None or
-                                                          abs(row_centres[r] - c) < abs(row_centres[best] - c)):
+            if abs(row_centres[r] - c) < line_h * 0.5 and (
+                best is None or abs(row_centres[r] - c) < abs(row_centres[best] - c)
+            ):
                 best = r
         if best is None:
             rows.append(list(seg))
@@ -436,12 +456,12 @@ def merge_passes(hindi: list[Word], english: list[Word]) -> list[Word]:
                 e = english[best]
                 merged.append(Word(e.text, e.left, e.top, e.right, e.bottom, e.conf, _tag(0, word.line_key)))
                 continue
-        merged.append(Word(word.text, word.left, word.top, word.right, word.bottom, word.conf,
-                           _tag(0, word.line_key)))
+        merged.append(Word(word.text, word.left, word.top, word.right, word.bottom, word.conf, _tag(0, word.line_key)))
     for i, other in enumerate(english):
         if i not in used and other.conf >= 70 and not any(_iou(other, w) > 0.1 for w in merged):
-            merged.append(Word(other.text, other.left, other.top, other.right, other.bottom, other.conf,
-                               _tag(1, other.line_key)))
+            merged.append(
+                Word(other.text, other.left, other.top, other.right, other.bottom, other.conf, _tag(1, other.line_key))
+            )
     return merged
 
 
@@ -453,8 +473,15 @@ def _tag(pass_no: int, key: tuple[int, ...] | None) -> tuple[int, ...] | None:
 def _result(words: list[Word], gray: np.ndarray, rotation: int, page_found: bool) -> OcrResult:
     mean_conf = float(np.mean([w.conf for w in words])) if words else 0.0
     low_share = sum(1 for w in words if w.conf < 50) / max(1, len(words))
-    return OcrResult(words=words, text=layout_text(words), rotated=rotation, page_found=page_found,
-                     mean_conf=mean_conf, gray=gray, low_share=low_share)
+    return OcrResult(
+        words=words,
+        text=layout_text(words),
+        rotated=rotation,
+        page_found=page_found,
+        mean_conf=mean_conf,
+        gray=gray,
+        low_share=low_share,
+    )
 
 
 def read_image(img: Image.Image, *, photo: bool = True, lang: str = "eng") -> OcrResult:
@@ -472,8 +499,7 @@ def read_image(img: Image.Image, *, photo: bool = True, lang: str = "eng") -> Oc
         turned = cv2.rotate(gray, cv2.ROTATE_180)
         other = _result(ocr_words(turned, lang=lang), turned, (rotation + 180) % 360, page_found)
         if other.mean_conf * len(other.words) > result.mean_conf * len(result.words) * 1.2:
-            logger.info("Page read better turned 180 degrees (conf %.0f -> %.0f)", result.mean_conf,
-                        other.mean_conf)
+            logger.info("Page read better turned 180 degrees (conf %.0f -> %.0f)", result.mean_conf, other.mean_conf)
             result = other
     return result
 
@@ -483,9 +509,18 @@ def needs_hindi(result: OcrResult) -> bool:
     return result.low_share > HINDI_PASS_LOW_SHARE or len(result.words) < 40
 
 
-def add_hindi_pass(result: OcrResult) -> OcrResult:
-    """Read the same processed page with ``eng+hin`` and merge (Devanagari labels, English codes)."""
+def second_pass(result: OcrResult) -> OcrResult:
+    """Read the same processed page again, differently: sparse-text segmentation (psm 11), with
+    Hindi when the first pass suggests Devanagari (then merged: Hindi labels, English codes).
+
+    Why: the default page segmentation sometimes drops whole regions (a bold total between
+    rules, a boxed header); sparse mode finds them but loses others, so the caller keeps the
+    better of the two readings.
+    """
     if result.gray is None:
         return result
-    words = merge_passes(ocr_words(result.gray, lang=DEFAULT_LANG), result.words)
+    if needs_hindi(result):
+        words = merge_passes(ocr_words(result.gray, lang=DEFAULT_LANG, psm=11), result.words)
+    else:
+        words = ocr_words(result.gray, lang="eng", psm=11)
     return _result(words, result.gray, result.rotated, result.page_found)
