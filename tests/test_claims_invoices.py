@@ -170,3 +170,46 @@ def test_financial_year_and_dedupe_key() -> None:
     assert financial_year(dt.date(2026, 4, 1)) == "2026-27"
     assert dedupe_key("29VZUPS7965V1ZQ", dt.date(2026, 11, 5), "inv 00123") == dedupe_key(
         "29VZUPS7965V1ZQ", dt.date(2026, 5, 1), "INV123")
+
+
+def test_near_identical_picture_with_other_fields_goes_to_review(member: WhatsAppUser, invoice_app) -> None:
+    from storage.base import utcnow
+    from storage.models import Media
+
+    def reading(number: str, image_hash: str) -> dict:
+        return {"outcome": "ok", "certain": True, "supplier_gstin": {"value": "29VZUPS7965V1ZQ"},
+                "invoice_number": {"value": number}, "invoice_date": {"value": "2026-11-05"},
+                "total_paise": {"value": 250000}, "image_hash": image_hash}
+
+    with sessions(invoice_app).begin() as s:
+        m = s.scalar(select(Member))
+        outcomes = []
+        for idx, (number, image_hash) in enumerate((("A-1", "c3d2b1a0f0e1d2c3"), ("A-2", "c3d2b1a0f0e1d2c7"))):
+            media = Media(inbound_id=1, idx=idx + 5, url="x", status="stored")
+            s.add(media)
+            s.flush()
+            outcomes.append(claim_invoice(s, member=m, media_id=media.id, reading=reading(number, image_hash),
+                                          program=invoice_app.config["PROGRAM"], now=utcnow()))
+    assert outcomes[0].status.value == "credited" and outcomes[0].points == 25
+    assert outcomes[1].status.value == "review" and "similar_image" in outcomes[1].reasons
+
+
+def test_invoice_velocity_sends_claims_to_review(member: WhatsAppUser, invoice_app) -> None:
+    from storage.base import utcnow
+    from storage.models import Media
+
+    program = invoice_app.config["PROGRAM"]
+    with sessions(invoice_app).begin() as s:
+        m = s.scalar(select(Member))
+        results = []
+        for n in range(program.invoice.max_per_minute + 1):
+            media = Media(inbound_id=1, idx=n + 5, url="x", status="stored")
+            s.add(media)
+            s.flush()
+            reading = {"outcome": "ok", "certain": True, "supplier_gstin": {"value": "29VZUPS7965V1ZQ"},
+                       "invoice_number": {"value": f"V-{n}"}, "invoice_date": {"value": "2026-11-05"},
+                       "total_paise": {"value": 100000 + n}, "image_hash": None}
+            results.append(claim_invoice(s, member=m, media_id=media.id, reading=reading, program=program,
+                                         now=utcnow()))
+    assert [r.status.value for r in results[:-1]] == ["credited"] * program.invoice.max_per_minute
+    assert results[-1].status.value == "review" and "velocity" in results[-1].reasons
