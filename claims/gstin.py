@@ -132,6 +132,12 @@ def _repair_extra_char(token: str) -> tuple[str, int] | None:
 
 _TOKEN_RE = re.compile(r"[0-9A-Za-z|]+")
 
+_MAX_PIECES = 3
+"""A GSTIN split by OCR into more pieces than this is not reassembled."""
+
+_MAX_SPLIT_GAP = 4
+"""Characters of space between two pieces of one split GSTIN (layout text widens OCR gaps)."""
+
 
 def find_gstin_hits(text: str) -> list[GstinHit]:
     """Every GSTIN in the text with its position, repairing OCR confusions when the checksum allows."""
@@ -140,10 +146,12 @@ def find_gstin_hits(text: str) -> list[GstinHit]:
     seen_starts: set[int] = set()
     for i, (token, start) in enumerate(tokens):
         candidates = [token]
-        if i + 1 < len(tokens) and len(token) < 15:  # OCR split the GSTIN with a space
-            nxt, nstart = tokens[i + 1]
-            if nstart - (start + len(token)) <= 2:
-                candidates.append(token + nxt)
+        joined, end = token, start + len(token)
+        for nxt, nstart in tokens[i + 1 : i + _MAX_PIECES]:  # OCR split the GSTIN with spaces
+            if len(joined) >= 15 or nstart - end > _MAX_SPLIT_GAP:
+                break
+            joined, end = joined + nxt, nstart + len(nxt)
+            candidates.append(joined)
         if len(token) == 17 and token.startswith("ID"):  # "GSTIN" glued: rare, skip the label
             candidates.append(token[2:])
         for cand in candidates:

@@ -22,6 +22,7 @@ from PIL import Image
 
 from claims.einvoice import EInvoice, read_einvoice
 from claims.gstin import is_valid
+from claims.invoice_ocr import CERTAIN_CONFIDENCE, read_fields
 from claims.invoice_text import InvoiceFields, extract_fields
 from workers import imaging, ocr
 from workers.exceptions import CorruptMedia, MediaTooLarge, UnsupportedMedia
@@ -33,12 +34,6 @@ BLUR_THRESHOLD = 60.0
 
 SOFT_BLUR_THRESHOLD = 150.0
 """Below this, a photo where nothing invoice-like was read is called blurry rather than "not an invoice"."""
-
-CERTAIN_CONFIDENCE = 0.9
-"""Every claim field needs at least this confidence for an automatic credit."""
-
-WEAK_WORD_CONF = 60.0
-"""Tesseract word confidence (0-100) under which a word is not trusted for a claim field."""
 
 MIN_TEXT_LAYER_WORDS = 20
 """A PDF with fewer text-layer words than this is treated as a scan and OCRed."""
@@ -225,20 +220,11 @@ def read_invoice(
         return done(reading)
 
     if text_layer is not None:
-        text, weak, source = text_layer, set(), "text"
+        text, source = text_layer, "text"
         fields = extract_fields(text, today=today)
     else:
         source = "ocr"
-        results = [ocr.read_image(page, photo=is_photo) for page in pages]
-        text, weak = _ocr_text(results)
-        fields = extract_fields(text, today=today, weak_tokens=weak, from_ocr=True)
-        if not _complete(fields):
-            again = [ocr.second_pass(r) for r in results]
-            text2, weak2 = _ocr_text(again)
-            fields2 = extract_fields(text2, today=today, weak_tokens=weak2, from_ocr=True)
-            if _score(fields2) > _score(fields):
-                text, fields, fields2 = text2, fields2, fields
-            _agree(fields, fields2)
+        text, fields = read_fields(pages, photo=is_photo, today=today)
     reading.text = text
     if einv is None and EINVOICE_HINT.search(text):
         einv = read_einvoice(first, einvoice_public_key, thorough=True)
@@ -252,44 +238,6 @@ def read_invoice(
         return done(reading)
     _judge_certain(reading, fields, today)
     return done(reading)
-
-
-def _ocr_text(results: list[ocr.OcrResult]) -> tuple[str, set[str]]:
-    text = "\n".join(r.text for r in results)
-    weak = {w.text for r in results for w in r.words if w.conf < WEAK_WORD_CONF}
-    return text, weak
-
-
-def _complete(fields: InvoiceFields) -> bool:
-    """True when the fast pass already gave every claim field with confidence and a confirmed total."""
-    parts = (fields.supplier_gstin, fields.invoice_number, fields.invoice_date, fields.total_paise)
-    return fields.total_confirmed and all(f.value is not None and f.confidence >= CERTAIN_CONFIDENCE for f in parts)
-
-
-AGREEING_PASSES_CONFIDENCE = 0.9
-"""Confidence of a field that two differently segmented OCR passes read identically."""
-
-
-def _agree(fields: InvoiceFields, other: InvoiceFields) -> None:
-    """Lift a number or date doubted only for weak OCR confidence when the other pass read the same.
-
-    Why: the two passes segment the page differently, so an identical reading of the same code
-    is independent-enough evidence; any other doubt (look-alike fix, ambiguity) still stands.
-    """
-    for name in ("invoice_number", "invoice_date"):
-        mine, theirs = getattr(fields, name), getattr(other, name)
-        weak = f"{name}_low_ocr_confidence"
-        own_doubts = [d for d in fields.doubts if d.startswith(name)]
-        if mine.value is not None and mine.value == theirs.value and own_doubts == [weak]:
-            fields.doubts.remove(weak)
-            mine.confidence = max(mine.confidence, AGREEING_PASSES_CONFIDENCE)
-            mine.note += "+agreed"
-
-
-def _score(fields: InvoiceFields) -> float:
-    """How much of a claim a reading gives: field confidences plus a bonus for a confirmed total."""
-    parts = (fields.supplier_gstin, fields.invoice_number, fields.invoice_date, fields.total_paise)
-    return sum(f.confidence for f in parts if f.value is not None) + (1.0 if fields.total_confirmed else 0.0)
 
 
 def _apply_einvoice(reading: InvoiceReading, einv: EInvoice, key: bytes | None, text: str, today: date) -> bool:

@@ -8,6 +8,7 @@ checksum, total against the amount in words or the tax arithmetic, date plausibi
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import logging
 import re
@@ -34,6 +35,7 @@ class Field:
     value: str | int | None = None
     confidence: float = 0.0
     note: str = ""
+    line: int | None = None  # text line of the value, so OCR can re-read that part of the page
 
 
 @dataclass
@@ -546,7 +548,7 @@ _LOOKALIKE = re.compile(r"[IlO|][0-9]|[0-9][IlO|]")
 
 
 def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str], from_ocr: bool) -> None:
-    candidates: list[tuple[float, str, str]] = []
+    candidates: list[tuple[float, str, str, int]] = []
     for i, line in enumerate(lines):
         for m in NUMBER_LABEL.finditer(line):
             if NUMBER_LABEL_EXCLUDE.search(line[max(0, m.start() - 12) : m.end()]):
@@ -557,7 +559,7 @@ def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str],
                 parts = parts[1:]
             token = _clean_number(parts[0]) if parts and not rest.startswith("   " * 4) else None
             if token:
-                candidates.append((0.95, token, "same_line"))
+                candidates.append((0.95, token, "same_line", i))
                 continue
             for j in range(i + 1, min(i + 4, len(lines))):
                 # the value printed under its label; stop at anything else in that column
@@ -571,16 +573,16 @@ def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str],
                     continue
                 token = _clean_number(column[0])
                 if token:
-                    candidates.append((0.9, token, "below"))
+                    candidates.append((0.9, token, "below", j))
                 break
     if not candidates:
         guess = _unlabelled_number(lines)
         result.doubts.append("invoice_number_missing" if guess is None else "invoice_number_unlabelled")
         if guess is not None:
-            result.invoice_number = Field(guess, 0.4, "unlabelled")
+            result.invoice_number = Field(guess[0], 0.4, "unlabelled", guess[1])
         return
     values = {c[1] for c in candidates}
-    conf, value, note = max(candidates, key=lambda c: c[0])
+    conf, value, note, where = max(candidates, key=lambda c: c[0])
     if len(values) > 1:
         conf = min(conf, 0.5)
         result.doubts.append("invoice_number_ambiguous")
@@ -590,25 +592,25 @@ def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str],
     if from_ocr and (_LOOKALIKE.search(str(value)) or value not in "\n".join(lines)):
         conf = min(conf, 0.7)  # I/1, O/0 next to digits: OCR may have swapped them (or a '/')
         result.doubts.append("invoice_number_lookalike")
-    result.invoice_number = Field(value, conf, note)
+    result.invoice_number = Field(value, conf, note, where)
 
 
 _CODE_LIKE = re.compile(r"^(?=.*\d)(?=.*[A-Z])[A-Z0-9]{1,6}[/-][A-Z0-9/-]{2,20}$")
 
 
-def _unlabelled_number(lines: list[str]) -> str | None:
+def _unlabelled_number(lines: list[str]) -> tuple[str, int] | None:
     """Best guess when the number's label is unreadable: a code beside a date near the top.
 
     Why: bordered layouts print "Invoice No. | Dated" over "ABC/26-27/0123 | 5-Nov-26"; OCR
     sometimes loses the label row but keeps the values. Never confident enough to credit.
     """
-    for line in lines[: max(5, len(lines) * 2 // 5)]:
+    for i, line in enumerate(lines[: max(5, len(lines) * 2 // 5)]):
         if not find_dates(line) or re.search(r"order|dispatch|delivery|\bpo\b|ack", line, re.IGNORECASE):
             continue
         for token in line.split():
             token = _fix_number(token.strip(" :|‘'"))
             if _CODE_LIKE.match(token) and not re.match(r"^(PO|DN)\b", token) and not find_dates(token):
-                return token
+                return token, i
     return None
 
 
@@ -656,27 +658,34 @@ def _pick_date(lines: list[str], result: InvoiceFields, today: date, weak: Colle
     if any(tok in weak for tok in raw.split()):
         conf = min(conf, 0.6)
         result.doubts.append("invoice_date_low_ocr_confidence")
-    result.invoice_date = Field(chosen.value.isoformat(), conf, "label" if best_score >= 2 else "position")
+    note = "label" if best_score >= 2 else "position"
+    result.invoice_date = Field(chosen.value.isoformat(), conf, note, chosen.line)
 
 
 def _arithmetic_confirms(total: int, amounts: list[int]) -> bool:
-    """True when taxable + taxes (+ round-off) adds up to the total, using amounts printed elsewhere."""
+    """True when taxable + taxes (+ round-off) adds up to the total, using amounts printed elsewhere.
+
+    Taxes may be one figure, a CGST+SGST pair of equal halves, or two rate slabs (each maybe a
+    pair). A whole-rupee total may also differ from taxable + taxes by under one rupee: that is
+    the round-off, whose own line OCR often garbles ("049" for "0.49").
+    """
     small = {0} | {a for a in amounts if a < 100} | {-a for a in amounts if a < 100}
     pool = sorted({a for a in amounts if 100 <= a < total})
     big = [a for a in pool if a >= total * 0.6]
     taxes = [a for a in pool if a <= total * 0.25]
-    tax_set = set(taxes)
+    sums = set(taxes) | {2 * t for t in taxes}
+    for i, a in enumerate(taxes):
+        for b in taxes[i + 1 :]:
+            sums.update((a + b, 2 * (a + b)))
+    ordered = sorted(sums)
     for base in big:
         rest = total - base
-        for r in small:
-            need = rest - r
-            if need <= 0:
-                continue
-            if need in tax_set or (need % 2 == 0 and need // 2 in tax_set):
+        if any(rest - r in sums for r in small):
+            return True
+        if total % 100 == 0:
+            at = bisect.bisect_left(ordered, rest - 99)
+            if at < len(ordered) and ordered[at] <= rest + 99:
                 return True
-            for b in taxes:
-                if b < need and need - b in tax_set:
-                    return True
     return False
 
 
@@ -698,7 +707,7 @@ def _pick_total(lines: list[str], text: str, result: InvoiceFields, weak: Collec
     by_line: dict[int, list[Amount]] = {}
     for a in amounts:
         by_line.setdefault(a.line, []).append(a)
-    candidates: list[tuple[float, int]] = []
+    candidates: list[tuple[float, int, int]] = []
     for i, line in enumerate(lines):
         strong = TOTAL_STRONG.search(line)
         label = strong or TOTAL_WEAK.search(line)
@@ -707,11 +716,11 @@ def _pick_total(lines: list[str], text: str, result: InvoiceFields, weak: Collec
         base = 3.0 if strong else 1.0
         after = [a for a in by_line.get(i, []) if a.col >= label.end() - 1 and a.marked]
         if not after:
-            for j in (i + 1,):
-                after = [a for a in by_line.get(j, []) if a.marked and a.end >= label.start()]
-                base -= 0.5
+            after = [a for a in by_line.get(i + 1, []) if a.marked and a.end >= label.start()]
+            base -= 0.5
         if after:
-            candidates.append((base + (0.5 if after[-1].paise == max(a.paise for a in after) else 0), after[-1].paise))
+            bonus = 0.5 if after[-1].paise == max(a.paise for a in after) else 0
+            candidates.append((base + bonus, after[-1].paise, after[-1].line))
     words = words_to_paise(text)
     if words is None:
         words = hindi_words_to_paise(text)
@@ -720,7 +729,7 @@ def _pick_total(lines: list[str], text: str, result: InvoiceFields, weak: Collec
     all_amounts = [a.paise for a in amounts]
     if candidates:
         best_score = max(c[0] for c in candidates)
-        value: int | None = max(p for s, p in candidates if s == best_score)
+        value: int | None = max(p for s, p, _ in candidates if s == best_score)
         confirmed_words = words is not None and words == value
         confirmed_sum = _arithmetic_confirms(value, all_amounts)  # type: ignore[arg-type]
     elif words is not None:
@@ -734,7 +743,7 @@ def _pick_total(lines: list[str], text: str, result: InvoiceFields, weak: Collec
     else:
         result.doubts.append("total_missing")
         return
-    twice = sum(1 for _, p in candidates if p == value) >= 2
+    twice = sum(1 for _, p, _ in candidates if p == value) >= 2
     conf = 0.7 if best_score >= 3 else 0.5
     if confirmed_words or (confirmed_sum and best_score >= 3):
         conf = 0.97
@@ -754,12 +763,17 @@ def _pick_total(lines: list[str], text: str, result: InvoiceFields, weak: Collec
     if not (confirmed_words or confirmed_sum) and any(tok.strip("₹Rs.:/-") in printed for tok in weak):
         conf = min(conf, 0.6)  # unconfirmed and OCR itself was unsure of these digits
         result.doubts.append("total_low_ocr_confidence")
-    result.total_paise = Field(value, conf, "words" if confirmed_words else "sum" if confirmed_sum else "label")
+    where = next((line for _, p, line in candidates if p == value), None)
+    result.total_paise = Field(value, conf, "words" if confirmed_words else "sum" if confirmed_sum else "label", where)
     result.total_confirmed = confirmed_words or confirmed_sum
 
 
 def _tidy(text: str) -> str:
-    """Undo OCR spacing inside numbers: "1,23, 185.00" -> "1,23,185.00", "18,849 .00" -> "18,849.00"."""
+    """Undo OCR spacing inside numbers: "1,23, 185.00" -> "1,23,185.00", "18,849 .00" -> "18,849.00".
+
+    Also a zero read as '@' where only a digit fits: "@.09" (round-off), "@5-11-2026" (a date).
+    """
+    text = re.sub(r"@(?=\.\d{2}\b)|@(?=\d{1,3}[/-]\d{1,2}[/-]\d)|(?<=\d)@(?=\d)", "0", text)
     text = re.sub(r"(?<=\d,) (?=\d{2,3}\b)", "", text)
     return re.sub(r"(?<=\d) ?\. ?(?=\d{2}\b)", ".", text)
 

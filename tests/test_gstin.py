@@ -54,3 +54,8 @@ def test_find_gstins_in_text_keeps_order_and_repairs() -> None:
 def test_find_gstins_joins_a_split_token_and_ignores_noise() -> None:
     assert find_gstins("GSTIN 29VZUPS7965 V1ZQ") == ["29VZUPS7965V1ZQ"]
     assert find_gstins("Phone 9876543210 A/c 123456789012345") == []
+
+
+def test_gstin_split_by_wide_ocr_gaps_is_rejoined_only_when_checksum_passes() -> None:
+    assert find_gstins("GSTIN: O7RWFCM3936Y   1ZP  / PAN: RWFCM3936Y") == ["07RWFCM3936Y1ZP"]
+    assert find_gstins("GSTIN: 07RWFCM3936Y   1ZQ  / PAN") == []

@@ -113,3 +113,20 @@ def test_blur_and_blank_metrics() -> None:
     assert imaging.blur_score(sharp) > 5 * imaging.blur_score(blurred)
     assert not imaging.is_blank(sharp)
     assert imaging.is_blank(Image.new("RGB", (800, 1000), (230, 225, 210)))
+
+
+def test_words_running_right_to_left_mean_an_upside_down_page() -> None:
+    import numpy as np
+
+    from workers.ocr import Word, _filled, reads_backwards
+
+    def line(n: int, step: int) -> list[Word]:
+        return [Word(f"w{i}", 500 + i * step, n * 40, 540 + i * step, n * 40 + 20, 90.0, (1, 1, n)) for i in range(4)]
+
+    assert reads_backwards([w for n in range(5) for w in line(n, -60)])
+    assert not reads_backwards([w for n in range(5) for w in line(n, 60)])
+    strokes = np.zeros((30, 200), bool)
+    strokes[8:22, 20:180] = (np.arange(160) % 6 < 2)[None, :]
+    bar = np.where(strokes, 230, 40).astype(np.uint8)  # light text on a dark fill
+    text = np.where(strokes, 30, 200).astype(np.uint8)  # dark text on shadowed paper
+    assert _filled(bar) and not _filled(text)

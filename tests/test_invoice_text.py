@@ -7,6 +7,8 @@ from datetime import date
 import pytest
 
 from claims.invoice_text import (
+    _arithmetic_confirms,
+    _tidy,
     extract_fields,
     find_amounts,
     find_dates,
@@ -198,3 +200,14 @@ def test_invoice_number_lookalikes_fixed_but_unsure(ocr: str, fixed: str) -> Non
 def test_value_under_label_stops_at_other_text() -> None:
     text = "Invoice No.          Dated\nVehicle No.          \nDL63 EG 2966\n"
     assert extract_fields(text, today=TODAY).invoice_number.value is None
+
+
+def test_two_tax_slabs_and_garbled_round_off_still_confirm_the_total() -> None:
+    # taxable + CGST/SGST at 2.5 % and at 9 %; the round-off line came out as "049"
+    amounts = [58417443, 198718, 198718, 4542186, 4542186, 4900]
+    assert _arithmetic_confirms(67899300, amounts)
+    assert not _arithmetic_confirms(67899300 + 500, amounts)
+
+
+def test_zero_read_as_at_sign_inside_numbers_only() -> None:
+    assert _tidy("Round Off @.09 Dt:@5-11-2026 IGST @18%") == "Round Off 0.09 Dt:05-11-2026 IGST @18%"

@@ -8,6 +8,7 @@ confidences so the field parser can use columns and distrust weak readings.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -227,9 +228,26 @@ def uninvert_blocks(gray: np.ndarray) -> np.ndarray:
         x, y, w, h, area = stats[i]
         if area < min_area or h < 12 or w < 2 * h or area < 0.7 * w * h or w > 0.98 * gray.shape[1]:
             continue
+        if not _filled(gray[y : y + h, x : x + w]):
+            continue
         region = 255 - gray[y : y + h, x : x + w]
         out[y : y + h, x : x + w] = cv2.normalize(region, None, 0, 255, cv2.NORM_MINMAX)
     return out
+
+
+FILLED_DARK_SHARE = 0.55
+"""Share of a candidate bar's pixels in its darker half above which it is a filled bar (light text)."""
+
+
+def _filled(region: np.ndarray) -> bool:
+    """True when most of the region is dark fill, not dark text on (shadowed) paper.
+
+    Why: bold text lines in a shadow also survive the median filter as dark blocks; inverting
+    them turns readable text (a seller GSTIN) into white-on-black junk. A real bar is mostly
+    fill (share 0.7+), a text line mostly paper (share under 0.45).
+    """
+    lo, hi = np.percentile(region, (5, 95))
+    return float(np.mean(region < (lo + hi) / 2)) > FILLED_DARK_SHARE
 
 
 def remove_rules(gray: np.ndarray) -> np.ndarray:
@@ -288,9 +306,10 @@ def looks_sideways(gray: np.ndarray) -> bool:
 
     Why: Tesseract OSD costs about a second; most photos are upright or upside down, and an
     upside-down page is caught later by its poor OCR confidence, so OSD runs only for these.
+    Table rules are removed first: a bordered grid is peaky both ways and hides the text lines.
     """
     scale = min(1.0, 1000 / max(gray.shape))
-    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    small = remove_rules(cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
     _, ink = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     rows, cols = ink.sum(axis=1).astype(float), ink.sum(axis=0).astype(float)
 
@@ -301,20 +320,34 @@ def looks_sideways(gray: np.ndarray) -> bool:
     return peakiness(cols) > 1.3 * peakiness(rows)
 
 
-def detect_rotation(gray: np.ndarray) -> int:
-    """Clockwise degrees (0/90/180/270) to turn the page upright, by Tesseract OSD on a small copy."""
+SIDEWAYS_OSD_CONF = 2.0
+"""OSD confidence needed to overrule the line profiles that call a page sideways."""
+
+
+def detect_rotation(gray: np.ndarray, *, sideways: bool = False) -> int:
+    """Clockwise degrees (0/90/180/270) to turn the page upright, by Tesseract OSD on a small copy.
+
+    Args:
+        sideways: the line profiles say the text runs vertically. A weak OSD answer of 0 or
+            180 is then overruled by 90: a page turned the wrong way round (270) is read
+            upside down, which `read_image` notices and fixes, while an unturned one is lost.
+    """
     scale = min(1.0, OSD_SIDE / max(gray.shape))
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
     try:
         osd = pytesseract.image_to_osd(Image.fromarray(small), config="--psm 0 -c min_characters_to_try=10")
     except pytesseract.TesseractError as exc:
-        logger.info("OSD failed, assuming upright: %s", str(exc)[:80])
-        return 0
+        logger.info("OSD failed: %s", str(exc)[:80])
+        return 90 if sideways else 0
     match = re.search(r"Rotate:\s*(\d+)", osd)
-    conf = re.search(r"Orientation confidence:\s*([\d.]+)", osd)
-    if not match or (conf and float(conf.group(1)) < 0.5):
+    conf_match = re.search(r"Orientation confidence:\s*([\d.]+)", osd)
+    conf = float(conf_match.group(1)) if conf_match else 0.0
+    rotate = int(match.group(1)) % 360 if match else 0
+    if sideways and rotate in (0, 180) and conf < SIDEWAYS_OSD_CONF:
+        return 90
+    if not match or conf < 0.5:
         return 0
-    return int(match.group(1)) % 360
+    return rotate
 
 
 def _rotate(gray: np.ndarray, degrees: int) -> np.ndarray:
@@ -345,7 +378,7 @@ def prepare(img: Image.Image, *, photo: bool = True) -> tuple[np.ndarray, int, b
         if abs(scale - 1) > 0.1:
             interp = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
             gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=interp)
-    rotation = detect_rotation(gray) if looks_sideways(gray) else 0
+    rotation = detect_rotation(gray, sideways=True) if looks_sideways(gray) else 0
     gray = _rotate(gray, rotation)
     if not page_found:
         gray = _deskew(gray)
@@ -373,13 +406,33 @@ def layout_text(words: list[Word]) -> str:
     """Rebuild text lines from word boxes, keeping columns roughly aligned with spaces.
 
     Why: labels and values sit in columns ("Invoice No." above "GST-3447"); a layout-preserving
-    text lets the field parser look under a label, for OCR and PDF text alike.
+    text lets the field parser look under a label, for OCR and PDF text alike. Line i of the
+    text is row i of `layout_rows`.
     """
     if not words:
         return ""
+    rows = layout_rows(words)
+    char_w = max(1.0, float(np.median([(w.right - w.left) / max(1, len(w.text)) for w in words])))
+    lines = []
+    for row in rows:
+        line = ""
+        for word in row:
+            col = int(word.left / char_w)
+            if line:
+                line += " " * max(1, col - len(line))
+            else:
+                line = " " * col
+            line += word.text
+        lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def layout_rows(words: list[Word]) -> list[list[Word]]:
+    """Words grouped into visual rows, top to bottom, each row left to right."""
+    if not words:
+        return []
     heights = sorted(w.bottom - w.top for w in words)
     line_h = max(1.0, heights[len(heights) // 2])
-    char_w = max(1.0, float(np.median([(w.right - w.left) / max(1, len(w.text)) for w in words])))
     segments: dict[object, list[Word]] = {}
     for i, word in enumerate(words):
         segments.setdefault(word.line_key if word.line_key is not None else i, []).append(word)
@@ -403,18 +456,7 @@ def layout_text(words: list[Word]) -> str:
             row_centres.append(c)
         else:
             rows[best].extend(seg)
-    lines = []
-    for row in rows:
-        line = ""
-        for word in sorted(row, key=lambda w: w.left):
-            col = int(word.left / char_w)
-            if line:
-                line += " " * max(1, col - len(line))
-            else:
-                line = " " * col
-            line += word.text
-        lines.append(line.rstrip())
-    return "\n".join(lines)
+    return [sorted(row, key=lambda w: w.left) for row in rows]
 
 
 UPSIDE_DOWN_CONF = 55.0
@@ -484,6 +526,44 @@ def _result(words: list[Word], gray: np.ndarray, rotation: int, page_found: bool
     )
 
 
+_UPRIGHT_TOKEN = re.compile(r"^(?:\d{1,3}(?:,\d{2,3})+(?:\.\d{2})?|\d+\.\d{2}|\d{1,2}[/-]\d{1,2}[/-]\d{2,4}|\d{6,})$")
+"""Amounts, dates and long digit runs: read confidently only when the page is the right way up."""
+
+UPRIGHT_MIN_TOKENS = 4
+"""Confident amount/date tokens that prove a low-confidence (e.g. Hindi) page is upright."""
+
+
+def reads_upright(words: list[Word]) -> bool:
+    """True when enough amounts or dates were read confidently for the page to be upright.
+
+    Why: a Hindi page read with the English model has low mean confidence, like an
+    upside-down page, but its Latin digits are still read well; skipping the 180-degree
+    retry on such pages saves a whole OCR pass.
+    """
+    hits = sum(1 for w in words if w.conf >= 85 and _UPRIGHT_TOKEN.match(w.text.strip("₹:;,")))
+    return hits >= UPRIGHT_MIN_TOKENS
+
+
+def reads_backwards(words: list[Word]) -> bool:
+    """True when the words of most multi-word lines run right to left (an upside-down page).
+
+    Why: Tesseract 5 reads a turned text line by flipping it, so the words come out right but
+    in reversed order with a normal confidence; the fields then lose their labels.
+    """
+    lines: dict[tuple[int, ...], list[Word]] = {}
+    for word in words:
+        if word.line_key is not None:
+            lines.setdefault(word.line_key, []).append(word)
+    back = forward = 0
+    for line in lines.values():
+        if len(line) < 3:
+            continue
+        steps = [b.left - a.left for a, b in itertools.pairwise(line)]
+        back += all(step < 0 for step in steps)
+        forward += all(step > 0 for step in steps)
+    return back >= 3 and back > 2 * forward
+
+
 def read_image(img: Image.Image, *, photo: bool = True, lang: str = "eng") -> OcrResult:
     """Prepare one page and OCR it once (English by default: fast, best on codes and numbers).
 
@@ -494,7 +574,12 @@ def read_image(img: Image.Image, *, photo: bool = True, lang: str = "eng") -> Oc
     """
     gray, rotation, page_found = prepare(img, photo=photo)
     result = _result(ocr_words(gray, lang=lang), gray, rotation, page_found)
-    if result.mean_conf < UPSIDE_DOWN_CONF:
+    if reads_backwards(result.words):
+        # Tesseract read each line turned over: the words are right but the page is upside down.
+        turned = cv2.rotate(gray, cv2.ROTATE_180)
+        logger.info("Words run right to left: page is upside down, reading it turned")
+        return _result(ocr_words(turned, lang=lang), turned, (rotation + 180) % 360, page_found)
+    if result.mean_conf < UPSIDE_DOWN_CONF and not reads_upright(result.words):
         # OSD can be fooled (stamps, Devanagari); a page read upside down gives junk: try it turned.
         turned = cv2.rotate(gray, cv2.ROTATE_180)
         other = _result(ocr_words(turned, lang=lang), turned, (rotation + 180) % 360, page_found)
