@@ -103,7 +103,9 @@ def test_slow_analysis_sends_received_checking_first(member: WhatsAppUser, monke
 
 def test_uncertain_reading_waits_for_review_then_admin_approves(member: WhatsAppUser, invoice_app, standin) -> None:
     from bot.cli import main
+    from storage.base import utcnow
     from storage.models import Media
+    from tests.botkit import app_environ
 
     reading = {
         "outcome": "ok", "certain": False, "einvoice_signed": False, "doubts": ["total_unconfirmed"],
@@ -117,11 +119,10 @@ def test_uncertain_reading_waits_for_review_then_admin_approves(member: WhatsApp
         s.add(media)
         s.flush()
         out = claim_invoice(s, member=m, media_id=media.id, reading=reading, program=invoice_app.config["PROGRAM"],
-                            now=__import__("storage.base", fromlist=["utcnow"]).utcnow())
+                            now=utcnow())
         assert out.status.value == "review" and out.points == 1000
         claim_id = out.claim_id
-    env = {k: v for k, v in __import__("tests.botkit", fromlist=["x"]).app_environ(
-        invoice_app.config["DATABASE_URL"], standin.url).items()}
+    env = app_environ(invoice_app.config["DATABASE_URL"], standin.url)
     runner = CliRunner()
     listed = runner.invoke(main, ["claims", "review"], env=env)
     assert f"I{claim_id}" in listed.output and "total_unconfirmed" in listed.output
