@@ -15,8 +15,11 @@ from datetime import date
 import numpy as np
 from PIL import Image
 
+from claims.amounts import arithmetic_confirms, find_amounts
+from claims.dates import find_dates
 from claims.gstin import canonical
-from claims.invoice_text import Field, InvoiceFields, extract_fields, find_amounts, find_dates
+from claims.invoice_text import Field, InvoiceFields, extract_fields
+from claims.labels import TOTAL_EXCLUDE, TOTAL_STRONG
 from workers import ocr, regions
 
 logger = logging.getLogger(__name__)
@@ -186,6 +189,59 @@ def reread_doubted(result: ocr.OcrResult, fields: InvoiceFields, text: str, lang
             logger.info("Field %s confirmed by a re-read of its place on the page", name)
 
 
+def reread_total(result: ocr.OcrResult, fields: InvoiceFields, text: str) -> None:
+    """Re-read the rows of a strong total label ("कुल राशि", "Grand Total") when no total was read.
+
+    Why: the figure beside a Hindi label is often lost or garbled in the page pass (a digit
+    dropped, the rupee sign merged into it). The label's row and the one under it, from the
+    label to the right edge, are read again with ``eng+hin`` as grayscale and as a binary. A
+    figure found there is taken only when every reading agrees, it is the largest amount on the
+    invoice, and the taxable amount plus taxes (and round-off) printed elsewhere add up to it exactly;
+    otherwise nothing changes.
+    """
+    if result.gray is None or fields.total_paise.value is not None:
+        return
+    rows = ocr.layout_rows(result.words)
+    lines = text.splitlines()
+    found = [
+        (i, m)
+        for i, line in enumerate(lines[: len(rows)])
+        for m in [TOTAL_STRONG.search(line)]
+        if m and rows[i] and not TOTAL_EXCLUDE.search(line[max(0, m.start() - 15) : m.end() + 15])
+    ]
+    if len(found) != 1:
+        return
+    i, m = found[0]
+    band = rows[i] + (rows[i + 1] if i + 1 < len(rows) else [])
+    height = max(w.bottom - w.top for w in rows[i])
+    char_w = max(1.0, float(np.median([(w.right - w.left) / max(1, len(w.text)) for w in result.words])))
+    box = (
+        max(0, int(m.start() * char_w - 2 * height)),
+        max(0, int(min(w.top for w in rows[i]) - height * 0.5)),
+        result.gray.shape[1],
+        int(max(w.bottom for w in band) + height * 0.5),
+    )
+    amounts = [a.paise for a in find_amounts(text)]
+    printed = [a.paise for a in find_amounts(text) if a.marked]
+    readings = set()
+    for words in regions.read_regions(result.gray, [box, box], lang=ocr.DEFAULT_LANG, binary=[False, True]):
+        marked = [a.paise for a in find_amounts(ocr.layout_text(words)) if a.marked]
+        logger.debug("Re-read of the total's rows: %r", ocr.layout_text(words))
+        if marked:
+            readings.add(max(marked))
+    if len(readings) != 1:
+        return
+    value = readings.pop()
+    if value < max(printed, default=0) or not arithmetic_confirms(value, amounts, exact=True):
+        return
+    if fields.words_paise is not None and fields.words_paise != value:
+        return
+    fields.total_paise = Field(value, 0.97 if fields.words_paise == value else 0.9, "reread", i)
+    fields.total_confirmed = True
+    fields.doubts = [d for d in fields.doubts if not d.startswith("total_")]
+    logger.info("Total read again beside its label and confirmed by the tax arithmetic")
+
+
 def _something_missing(fields: InvoiceFields) -> bool:
     """True when a field, its label or the total's confirmation was not found: text may be missing."""
     labels = {"invoice_number_unlabelled", "invoice_date_unlabelled", "total_label_missing"}
@@ -220,6 +276,7 @@ def read_fields(pages: list[Image.Image], *, photo: bool, today: date) -> tuple[
         fill_missing(fields, fields2)
     if len(results) == 1 and not complete(fields):
         reread_doubted(results[0], fields, text, lang, today)
+        reread_total(results[0], fields, text)
     if not hindi and any(getattr(fields, n).value is None for n in _PARTS):
         again = [ocr.second_pass(r) for r in results]
         text2, fields2 = _extract(again, today)

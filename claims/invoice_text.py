@@ -4,28 +4,36 @@ Why: a claim needs four fields (supplier GSTIN, invoice number, date, grand tota
 each, an honest confidence. Labels differ by billing software and language, so every field is
 found by label first (same line, or the line below in the same column), then checked: GSTIN
 checksum, total against the amount in words or the tax arithmetic, date plausibility.
+Amounts, amounts in words, dates and label patterns live in their own modules.
 """
 
 from __future__ import annotations
 
-import bisect
-import difflib
 import logging
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
+from claims.amount_words import hindi_words_to_paise, words_to_paise
+from claims.amounts import Amount, arithmetic_confirms, find_amounts, indian_format
+from claims.dates import DATE_RES, EARLIEST_DATE, DateHit, find_dates
 from claims.gstin import canonical, find_gstin_hits
+from claims.labels import (
+    BUYER_LABEL,
+    DATE_BAD,
+    DATE_GOOD,
+    INVOICE_WORDS,
+    NUMBER_LABEL,
+    NUMBER_LABEL_EXCLUDE,
+    SELLER_LABEL,
+    TITLE_RE,
+    TOTAL_EXCLUDE,
+    TOTAL_STRONG,
+    TOTAL_WEAK,
+)
 
 logger = logging.getLogger(__name__)
-
-EARLIEST_DATE = date(2017, 7, 1)
-"""GST started on 1 July 2017: an earlier invoice date is a misread."""
-
-MONTHS = {
-    m: i + 1 for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"])
-}
 
 
 @dataclass
@@ -51,378 +59,6 @@ class InvoiceFields:
     total_confirmed: bool = False
     invoice_keywords: int = 0
     doubts: list[str] = field(default_factory=list)
-
-
-# ---------------------------------------------------------------- amounts
-
-AMOUNT_RE = re.compile(
-    r"(?P<cur>₹|Rs\.?|INR|रु\.?|रुपये)?\s*"
-    r"(?P<num>(?<![\d.,])\d{1,3}(?:,\d{2})*,\d{3}|(?<![\d.,])\d{1,3}(?:,\d{3})+|(?<![\d.,])\d+)"
-    r"(?:\.(?P<dec>\d{1,2}))?(?![\d,]*\d)(?P<dash>\s*/-)?",
-)
-
-
-@dataclass
-class Amount:
-    """A money amount found in the text."""
-
-    paise: int
-    line: int
-    col: int
-    end: int
-    marked: bool  # currency sign, grouping, decimals or /-: really money, not a phone number
-
-
-def find_amounts(text: str) -> list[Amount]:
-    """Money-looking numbers per line (Indian 1,23,456.00 or plain 123456.50, with ₹/Rs./INR, /-)."""
-    amounts: list[Amount] = []
-    for i, line in enumerate(text.splitlines()):
-        for m in AMOUNT_RE.finditer(line):
-            num, dec = m.group("num"), m.group("dec")
-            digits = num.replace(",", "")
-            if len(digits) > 10:
-                continue
-            paise = int(digits) * 100 + (int(dec.ljust(2, "0")) if dec else 0)
-            marked = bool(m.group("cur") or m.group("dash") or "," in num or (dec and len(dec) == 2))
-            amounts.append(Amount(paise, i, m.start("num"), m.end(), marked))
-    return amounts
-
-
-_ENGLISH_UNITS = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-]
-_UNITS = {w: i for i, w in enumerate(_ENGLISH_UNITS)}
-_TENS = {
-    w: 10 * (i + 2)
-    for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
-}
-_SCALES = {
-    "hundred": 100,
-    "thousand": 1000,
-    "lakh": 100000,
-    "lakhs": 100000,
-    "lac": 100000,
-    "lacs": 100000,
-    "crore": 10**7,
-    "crores": 10**7,
-    "million": 10**6,
-}
-
-
-def words_to_int(words: str) -> int | None:
-    """English number words (Indian lakh/crore system too) to an integer; None if any word is unknown."""
-    tokens = [t for t in re.split(r"[\s,-]+", words.lower()) if t and t != "and"]
-    if not tokens:
-        return None
-    total = current = 0
-    for tok in tokens:
-        if tok in _UNITS:
-            current += _UNITS[tok]
-        elif tok in _TENS:
-            current += _TENS[tok]
-        elif tok == "hundred":
-            current = (current or 1) * 100
-        elif tok in _SCALES:
-            total += (current or 1) * _SCALES[tok]
-            current = 0
-        else:
-            return None
-    return total + current
-
-
-_WORDS_START = re.compile(r"\b(?:indian\s+rupees?|rupees?|inr|rs\.?)\s+(?=[a-z])", re.IGNORECASE)
-_NUMBER_WORDS = set(_UNITS) | set(_TENS) | set(_SCALES) | {"and", "paise", "paisa"}
-_MAX_SKIPPED_WORDS = 6
-"""Words from a neighbouring column that may interrupt an amount in words before we give up."""
-
-
-def _words_amount(tokens: list[str]) -> int | None:
-    """Paise from number-word tokens ending at "only" ("... and Twenty Four Paise")."""
-    if "paise" in tokens or "paisa" in tokens:
-        cut = tokens.index("paise") if "paise" in tokens else tokens.index("paisa")
-        head = tokens[:cut]
-        split = len(head) - 1 - head[::-1].index("and") if "and" in head else None
-        if split is None:
-            return None
-        rupees, paise = words_to_int(" ".join(head[:split])), words_to_int(" ".join(head[split + 1 :]))
-        if rupees is None or paise is None or paise >= 100:
-            return None
-        return rupees * 100 + paise
-    rupees = words_to_int(" ".join(tokens))
-    return None if rupees is None else rupees * 100
-
-
-def words_to_paise(text: str) -> int | None:
-    """Parse "Rupees One Lakh Twenty Three Thousand ... and Fifty Paise Only" to paise.
-
-    Tolerates text of a neighbouring column interleaved by the layout (digits, labels).
-    Returns the amount of the first such phrase that is not about tax, or None.
-    """
-    flat = " ".join(text.split())
-    for m in _WORDS_START.finditer(flat):
-        if "tax" in flat[max(0, m.start() - 40) : m.start()].lower():
-            continue
-        tokens: list[str] = []
-        skipped = 0
-        for raw in flat[m.end() : m.end() + 400].split():
-            tok = raw.strip(".,:;()").lower()
-            if tok == "only":
-                break
-            if tok in _NUMBER_WORDS:
-                tokens.append(tok)
-            elif tok.isalpha():
-                skipped += 1
-                if skipped > _MAX_SKIPPED_WORDS or difflib.get_close_matches(tok, _NUMBER_WORDS, 1, 0.75):
-                    # a misspelt number word would silently change the amount: give up instead
-                    tokens = []
-                    break
-        else:
-            continue
-        if tokens:
-            value = _words_amount(tokens)
-            if value is not None:
-                return value
-    return None
-
-
-_HI_UNITS = [
-    "शून्य",
-    "एक",
-    "दो",
-    "तीन",
-    "चार",
-    "पांच",
-    "छह",
-    "सात",
-    "आठ",
-    "नौ",
-    "दस",
-    "ग्यारह",
-    "बारह",
-    "तेरह",
-    "चौदह",
-    "पंद्रह",
-    "सोलह",
-    "सत्रह",
-    "अठारह",
-    "उन्नीस",
-    "बीस",
-    "इक्कीस",
-    "बाईस",
-    "तेईस",
-    "चौबीस",
-    "पच्चीस",
-    "छब्बीस",
-    "सत्ताईस",
-    "अट्ठाईस",
-    "उनतीस",
-    "तीस",
-    "इकतीस",
-    "बत्तीस",
-    "तैंतीस",
-    "चौंतीस",
-    "पैंतीस",
-    "छत्तीस",
-    "सैंतीस",
-    "अड़तीस",
-    "उनतालीस",
-    "चालीस",
-    "इकतालीस",
-    "बयालीस",
-    "तैंतालीस",
-    "चवालीस",
-    "पैंतालीस",
-    "छियालीस",
-    "सैंतालीस",
-    "अड़तालीस",
-    "उनचास",
-    "पचास",
-    "इक्यावन",
-    "बावन",
-    "तिरेपन",
-    "चौवन",
-    "पचपन",
-    "छप्पन",
-    "सत्तावन",
-    "अट्ठावन",
-    "उनसठ",
-    "साठ",
-    "इकसठ",
-    "बासठ",
-    "तिरेसठ",
-    "चौंसठ",
-    "पैंसठ",
-    "छियासठ",
-    "सड़सठ",
-    "अड़सठ",
-    "उनहत्तर",
-    "सत्तर",
-    "इकहत्तर",
-    "बहत्तर",
-    "तिहत्तर",
-    "चौहत्तर",
-    "पचहत्तर",
-    "छिहत्तर",
-    "सतहत्तर",
-    "अठहत्तर",
-    "उन्यासी",
-    "अस्सी",
-    "इक्यासी",
-    "बयासी",
-    "तिरासी",
-    "चौरासी",
-    "पचासी",
-    "छियासी",
-    "सत्तासी",
-    "अट्ठासी",
-    "नवासी",
-    "नब्बे",
-    "इक्यानवे",
-    "बानवे",
-    "तिरानवे",
-    "चौरानवे",
-    "पचानवे",
-    "छियानवे",
-    "सत्तानवे",
-    "अट्ठानवे",
-    "निन्यानवे",
-]
-"""Hindi number names 0-99 (each is its own word), index = value."""
-_HI_WORDS = {w: i for i, w in enumerate(_HI_UNITS)}
-_HI_WORDS.update({"पाँच": 5, "छः": 6, "छह": 6, "पन्द्रह": 15, "अठ्ठाईस": 28})
-_HI_SCALES = {"सौ": 100, "हज़ार": 1000, "हजार": 1000, "लाख": 100000, "करोड़": 10**7, "करोड": 10**7}
-
-
-def hindi_words_to_paise(text: str) -> int | None:
-    """Parse "रुपये तीस हज़ार नौ सौ आठ और इक्कीस पैसे मात्र" to paise; None when absent or unclear."""
-    flat = " ".join(text.split())
-    m = re.search(r"रुपये\s+(?P<body>[^\d:]+?)\s+(?:मात्र|केवल)", flat)
-    if not m:
-        return None
-    body = m.group("body")
-    paise = 0
-    pm = re.search(r"(?:और\s+)?(\S+)\s+पैसे$", body)
-    if pm:
-        if pm.group(1) not in _HI_WORDS:
-            return None
-        paise = _HI_WORDS[pm.group(1)]
-        body = body[: pm.start()].strip()
-    total = current = 0
-    for tok in body.split():
-        if tok in _HI_WORDS:
-            current += _HI_WORDS[tok]
-        elif tok == "सौ":
-            current = (current or 1) * 100
-        elif tok in _HI_SCALES:
-            total += (current or 1) * _HI_SCALES[tok]
-            current = 0
-        elif tok in ("और", "रुपये"):
-            continue
-        else:
-            return None
-    return (total + current) * 100 + paise
-
-
-# ---------------------------------------------------------------- labels
-
-TOTAL_STRONG = re.compile(
-    r"grand\s*total|total\s*amount|invoice\s*(?:total|value|amount)|net\s*amount|net\s*payable|"
-    r"amount\s*payable|total\s*payable|amount\s*due|bill\s*amount|total\s*(?:inr|rs|₹)|"
-    r"कुल\s*राशि|कुल\s*योग|देय\s*राशि|कुल\s*देय|कुल\s*रकम|शुद्ध\s*राशि",
-    re.IGNORECASE,
-)
-TOTAL_WEAK = re.compile(r"\btotal\b|कुल", re.IGNORECASE)
-TOTAL_EXCLUDE = re.compile(
-    r"sub\s*-?\s*total|total\s*tax|tax\s*amount|taxable|total\s*qty|quantity|items|amount\s*paid|"
-    r"in\s*words|savings|discount|कर\s*योग्य|उप\s*योग|शब्दों",
-    re.IGNORECASE,
-)
-NUMBER_LABEL = re.compile(
-    r"(?:tax\s*)?(?:invoice|inv|bill)\s*(?:no|number|num|#)[.,]?|invoice\s*#|"
-    r"(?:चालान|बिल|बीजक|इनवॉइस|इन्वॉइस)\s*(?:संख्या|सं\.?|नं\.?|क्रमांक)",
-    re.IGNORECASE,
-)
-NUMBER_LABEL_EXCLUDE = re.compile(
-    r"e-?\s*way|eway|ack|order|delivery|dispatch|challan\s*no|vehicle|account|po\b", re.IGNORECASE
-)
-DATE_GOOD = re.compile(r"invoice\s*date|inv\.?\s*date|bill\s*date|\bdated?\b|\bdt\b|दिनांक|तारीख|तिथि", re.IGNORECASE)
-DATE_BAD = re.compile(r"due|order|delivery|ack|\bpo\b|dispatch|irn|supply|valid|expiry|note", re.IGNORECASE)
-BUYER_LABEL = re.compile(
-    r"bill(?:ed)?\s*to|ship(?:ped)?\s*to|buyer|consignee|customer|recipient|receiver|\bparty\b|sold\s*to|"
-    r"क्रेता|प्राप्तकर्ता|खरीदार|ग्राहक",
-    re.IGNORECASE,
-)
-SELLER_LABEL = re.compile(r"seller|supplier|billed\s*by|sold\s*by|vendor|विक्रेता|आपूर्तिकर्ता", re.IGNORECASE)
-INVOICE_WORDS = re.compile(
-    r"invoice|gstin|tax|cgst|sgst|igst|hsn|bill\s*no|total|बीजक|चालान|जीएसटी|राशि|कुल", re.IGNORECASE
-)
-
-TITLE_RE = re.compile(r"tax\s*invoice|invoice\s*no|bill\s*no|bill\s*of\s*supply|कर\s*बीजक|चालान\s*संख्या", re.IGNORECASE)
-"""Where the document proper starts: a GSTIN printed above it belongs to the letterhead (seller)."""
-
-DATE_RES = (
-    re.compile(r"(?<!\d)(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*(?P<y>\d{4}|\d{2})(?!\d)"),
-    re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)"),
-    re.compile(r"(?<!\d)(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s-]*(?P<mon>[A-Za-z]{3,9})\.?[\s,-]*(?P<y>\d{4}|\d{2})(?!\d)"),
-)
-
-
-@dataclass
-class DateHit:
-    """A date found in the text."""
-
-    value: date
-    line: int
-    col: int
-    end: int
-
-
-def find_dates(text: str) -> list[DateHit]:
-    """Every parseable date (Indian day-first order) with its position."""
-    hits: list[DateHit] = []
-    for i, line in enumerate(text.splitlines()):
-        taken: list[tuple[int, int]] = []
-        for rx in DATE_RES:
-            for m in rx.finditer(line):
-                if any(a <= m.start() < b for a, b in taken):
-                    continue
-                parts = m.groupdict()
-                try:
-                    if parts.get("mon"):
-                        mon = MONTHS.get(parts["mon"][:3].lower())
-                        if mon is None or (
-                            len(parts["mon"]) > 3 and not parts["mon"].lower().startswith(tuple(k for k in MONTHS))
-                        ):
-                            continue
-                    else:
-                        mon = int(parts["m"])
-                    year = int(parts["y"])
-                    year += 2000 if year < 100 else 0
-                    value = date(year, mon, int(parts["d"]))
-                except ValueError:
-                    continue
-                taken.append((m.start(), m.end()))
-                hits.append(DateHit(value, i, m.start(), m.end()))
-    return hits
 
 
 def _above(lines: list[str], line: int, col: int, end: int, depth: int = 2) -> str:
@@ -523,11 +159,11 @@ _PREFIX = re.compile(r"^([A-Z01]{2,6})(?=[/-])")
 def _fix_number(token: str) -> str:
     """Undo OCR look-alikes that Indian numbering conventions make unambiguous.
 
-    "$B/1345/26" -> "SB/1345/26" ('$' is never in a number), "MBSI26-27/2228" -> "MBS/26-27/2228"
+    "$B/1345/26" and "S$B/1345/26" -> "SB/1345/26" ('$' is never in a number), "MBSI26-27/2228" -> "MBS/26-27/2228"
     (a financial year "26-27" follows a '/'), "T1-02071" -> "TI-02071" (a letter prefix with a
     lone 1/0 among letters). The caller still marks such numbers as unsure.
     """
-    token = token.replace("$", "S")
+    token = re.sub(r"S\$|\$S", "S", token).replace("$", "S")  # "S$B": one S read twice
     token = _FY_SLASH.sub("/", token)
     prefix = _PREFIX.match(token)
     if prefix and re.search(r"[A-Z]", prefix.group(1)) and re.search(r"[01]", prefix.group(1)):
@@ -662,46 +298,6 @@ def _pick_date(lines: list[str], result: InvoiceFields, today: date, weak: Colle
     result.invoice_date = Field(chosen.value.isoformat(), conf, note, chosen.line)
 
 
-def _arithmetic_confirms(total: int, amounts: list[int]) -> bool:
-    """True when taxable + taxes (+ round-off) adds up to the total, using amounts printed elsewhere.
-
-    Taxes may be one figure, a CGST+SGST pair of equal halves, or two rate slabs (each maybe a
-    pair). A whole-rupee total may also differ from taxable + taxes by under one rupee: that is
-    the round-off, whose own line OCR often garbles ("049" for "0.49").
-    """
-    small = {0} | {a for a in amounts if a < 100} | {-a for a in amounts if a < 100}
-    pool = sorted({a for a in amounts if 100 <= a < total})
-    big = [a for a in pool if a >= total * 0.6]
-    taxes = [a for a in pool if a <= total * 0.25]
-    sums = set(taxes) | {2 * t for t in taxes}
-    for i, a in enumerate(taxes):
-        for b in taxes[i + 1 :]:
-            sums.update((a + b, 2 * (a + b)))
-    ordered = sorted(sums)
-    for base in big:
-        rest = total - base
-        if any(rest - r in sums for r in small):
-            return True
-        if total % 100 == 0:
-            at = bisect.bisect_left(ordered, rest - 99)
-            if at < len(ordered) and ordered[at] <= rest + 99:
-                return True
-    return False
-
-
-def _indian(paise: int) -> str:
-    """1,23,456.00 style for comparing with printed tokens."""
-    rupees = str(paise // 100)
-    head, tail = rupees[:-3], rupees[-3:]
-    groups = []
-    while len(head) > 2:
-        groups.insert(0, head[-2:])
-        head = head[:-2]
-    if head:
-        groups.insert(0, head)
-    return ",".join([*groups, tail]) + f".{paise % 100:02d}"
-
-
 def _pick_total(lines: list[str], text: str, result: InvoiceFields, weak: Collection[str]) -> None:
     amounts = find_amounts(text)
     by_line: dict[int, list[Amount]] = {}
@@ -724,6 +320,10 @@ def _pick_total(lines: list[str], text: str, result: InvoiceFields, weak: Collec
     words = words_to_paise(text)
     if words is None:
         words = hindi_words_to_paise(text)
+    if words is None:
+        # a garbled Hindi number word, guessed: it only confirms a figure it equals, and alone
+        # it is a reading that the printed figures or the tax arithmetic must confirm
+        words = hindi_words_to_paise(text, fuzzy=True)
     result.words_paise = words
     marked = [a.paise for a in amounts if a.marked]
     all_amounts = [a.paise for a in amounts]
@@ -731,13 +331,13 @@ def _pick_total(lines: list[str], text: str, result: InvoiceFields, weak: Collec
         best_score = max(c[0] for c in candidates)
         value: int | None = max(p for s, p, _ in candidates if s == best_score)
         confirmed_words = words is not None and words == value
-        confirmed_sum = _arithmetic_confirms(value, all_amounts)  # type: ignore[arg-type]
+        confirmed_sum = arithmetic_confirms(value, all_amounts)  # type: ignore[arg-type]
     elif words is not None:
         # The total's label or figure was unreadable: the amount in words is the reading, and it
         # counts as confirmed only if the same figure is printed or the tax arithmetic gives it.
         value, best_score = words, 3.0
         confirmed_words = words in marked
-        confirmed_sum = _arithmetic_confirms(words, all_amounts)
+        confirmed_sum = arithmetic_confirms(words, all_amounts)
         if not (confirmed_words or confirmed_sum):
             result.doubts.append("total_label_missing")
     else:
@@ -759,7 +359,7 @@ def _pick_total(lines: list[str], text: str, result: InvoiceFields, weak: Collec
     if marked and value < max(marked):
         conf = min(conf, 0.4)
         result.doubts.append("total_not_largest_amount")
-    printed = {f"{value // 100:,}", f"{value // 100}.{value % 100:02d}", _indian(value)}
+    printed = {f"{value // 100:,}", f"{value // 100}.{value % 100:02d}", indian_format(value)}
     if not (confirmed_words or confirmed_sum) and any(tok.strip("₹Rs.:/-") in printed for tok in weak):
         conf = min(conf, 0.6)  # unconfirmed and OCR itself was unsure of these digits
         result.doubts.append("total_low_ocr_confidence")

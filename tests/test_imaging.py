@@ -118,7 +118,8 @@ def test_blur_and_blank_metrics() -> None:
 def test_words_running_right_to_left_mean_an_upside_down_page() -> None:
     import numpy as np
 
-    from workers.ocr import Word, _filled, reads_backwards
+    from workers.ocr import Word, reads_backwards
+    from workers.preprocess import _filled
 
     def line(n: int, step: int) -> list[Word]:
         return [Word(f"w{i}", 500 + i * step, n * 40, 540 + i * step, n * 40 + 20, 90.0, (1, 1, n)) for i in range(4)]

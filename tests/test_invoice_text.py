@@ -6,16 +6,10 @@ from datetime import date
 
 import pytest
 
-from claims.invoice_text import (
-    _arithmetic_confirms,
-    _tidy,
-    extract_fields,
-    find_amounts,
-    find_dates,
-    hindi_words_to_paise,
-    words_to_int,
-    words_to_paise,
-)
+from claims.amount_words import hindi_words_to_paise, words_to_int, words_to_paise
+from claims.amounts import arithmetic_confirms, find_amounts
+from claims.dates import find_dates
+from claims.invoice_text import _tidy, extract_fields
 
 TODAY = date(2026, 11, 23)
 
@@ -177,12 +171,39 @@ def test_hindi_words_to_paise() -> None:
     assert hindi_words_to_paise("रुपये चार लाख छत्तीस हज़ार आठ सौ सत्तर मात्र") == 43687000
     assert hindi_words_to_paise("रुपये दो करोड़ मात्र") == 2000000000
     assert hindi_words_to_paise("कोई राशि नहीं") is None
+    assert hindi_words_to_paise("रुपये एक लाख उनासी हज़ार नौ सौ सड़सठ मात्र") == 17996700  # 79: a common spelling
+
+
+def test_garbled_hindi_number_word_is_guessed_only_when_fuzzy_and_unique() -> None:
+    garbled = "रुपये एक लाख उनयासी हज़ार नौ सौ सड़सठ मात्र"  # उन्यासी without its virama
+    assert hindi_words_to_paise(garbled) is None
+    assert hindi_words_to_paise(garbled, fuzzy=True) == 17996700
+    assert hindi_words_to_paise("रुपये दो लाख तेंतालिस हजार मात्र", fuzzy=True) == 24300000
+    # short words are one letter apart from other numbers (दो/दस): never guessed
+    assert hindi_words_to_paise("रुपये दा लाख मात्र", fuzzy=True) is None
+
+
+def test_guessed_hindi_words_need_the_figures_to_confirm_them() -> None:
+    text = """\
+                                            कर योग्य राशि          1,52,514.07
+रुपये एक लाख उनयासी हज़ार नौ सौ सड़सठ मात्र      सीजीएसटी @ 9%          13,726.27
+                                            एसजीएसटी @ 9%          13,726.27
+                                            पूर्णांकन                      0.39
+                                            कुल राशि                    00
+"""
+    f = extract_fields(text, today=TODAY, from_ocr=True)
+    assert f.total_paise.value == 17996700
+    assert f.total_confirmed  # the tax arithmetic closes on the guessed words
+    unconfirmed = extract_fields(text.replace("13,726.27", "13,762.27"), today=TODAY, from_ocr=True)
+    assert not unconfirmed.total_confirmed
+    assert unconfirmed.total_paise.confidence < 0.9
 
 
 @pytest.mark.parametrize(
     ("ocr", "fixed"),
     [
         ("$B/1345/26", "SB/1345/26"),
+        ("S$B/1345/26", "SB/1345/26"),
         ("MBSI26-27/2228", "MBS/26-27/2228"),
         ("T1-02071", "TI-02071"),
         ("INV/2026-27/02182", "INV/2026-27/02182"),
@@ -205,9 +226,22 @@ def test_value_under_label_stops_at_other_text() -> None:
 def test_two_tax_slabs_and_garbled_round_off_still_confirm_the_total() -> None:
     # taxable + CGST/SGST at 2.5 % and at 9 %; the round-off line came out as "049"
     amounts = [58417443, 198718, 198718, 4542186, 4542186, 4900]
-    assert _arithmetic_confirms(67899300, amounts)
-    assert not _arithmetic_confirms(67899300 + 500, amounts)
+    assert arithmetic_confirms(67899300, amounts)
+    assert not arithmetic_confirms(67899300 + 500, amounts)
 
 
 def test_zero_read_as_at_sign_inside_numbers_only() -> None:
     assert _tidy("Round Off @.09 Dt:@5-11-2026 IGST @18%") == "Round Off 0.09 Dt:05-11-2026 IGST @18%"
+
+
+def test_garbled_hindi_number_label_still_labels_but_shop_number_does_not() -> None:
+    text = "पघातान संख्या:   SB/2621/26\nदिनांक: 22/10/2026\n"
+    assert extract_fields(text, today=TODAY).invoice_number.value == "SB/2621/26"
+    assert extract_fields("दुकान संख्या 12\nदिनांक: 22/10/2026\n", today=TODAY).invoice_number.value is None
+
+
+def test_exact_arithmetic_needs_the_round_off_printed() -> None:
+    parts = [15251407, 1372627, 1372627]
+    assert arithmetic_confirms(17996700, parts)  # 0.39 of round-off assumed
+    assert not arithmetic_confirms(17996700, parts, exact=True)
+    assert arithmetic_confirms(17996700, [*parts, 39], exact=True)
