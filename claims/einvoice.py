@@ -51,15 +51,17 @@ def _decode_qr_texts(img: Image.Image) -> list[str]:
     return [hit.text for hit in decode_image(img)]
 
 
-def find_jwt(img: Image.Image, *, thorough: bool = False) -> str | None:
+def find_jwt(img: Image.Image, *, thorough: bool = False, known_texts: list[str] | None = None) -> str | None:
     """The first JWT-shaped QR payload on the page.
 
     Args:
         thorough: also try each quarter of the page enlarged (a dense version-25 QR with
             2-3 px modules often fails on the whole page); costs about 2 s, so callers ask for it
             only when the page looks like an e-invoice (IRN / Ack No. printed).
+        known_texts: the payloads already decoded from this whole page (the bot checks every
+            photo for coupon codes first), so the page is not decoded twice.
     """
-    for text in _decode_qr_texts(img):
+    for text in known_texts if known_texts is not None else _decode_qr_texts(img):
         if JWT_RE.match(text.strip()):
             return text.strip()
     if not thorough:
@@ -144,9 +146,10 @@ def verify(token: str, public_key_pem: bytes | None) -> EInvoice:
     )
 
 
-def read_einvoice(img: Image.Image, public_key_pem: bytes | None, *, thorough: bool = False) -> EInvoice | None:
+def read_einvoice(img: Image.Image, public_key_pem: bytes | None, *, thorough: bool = False,
+                  known_texts: list[str] | None = None) -> EInvoice | None:
     """Find and check the signed QR on one page; None when the page has no JWT-shaped QR."""
-    token = find_jwt(img, thorough=thorough)
+    token = find_jwt(img, thorough=thorough, known_texts=known_texts)
     if token is None:
         return None
     result = verify(token, public_key_pem)

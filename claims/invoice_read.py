@@ -172,6 +172,7 @@ def read_invoice(
     einvoice_public_key: bytes | None = None,
     max_pixels: int = imaging.DEFAULT_MAX_PIXELS,
     today: date | None = None,
+    qr_texts: list[str] | None = None,
 ) -> InvoiceReading:
     """Read an invoice photo, scan or PDF into claim fields.
 
@@ -180,6 +181,7 @@ def read_invoice(
         einvoice_public_key: PEM of the IRP public key; without it a signed QR cannot be trusted.
         max_pixels: refuse images declaring more pixels than this (checked before decoding).
         today: the latest plausible invoice date (default: today).
+        qr_texts: QR payloads already decoded from the first page, if the caller has them.
 
     Returns:
         An `InvoiceReading`; media problems are outcomes, never exceptions.
@@ -215,7 +217,7 @@ def read_invoice(
             reading.doubts.append("blurry")
             return done(reading)
 
-    einv = read_einvoice(first, einvoice_public_key)
+    einv = read_einvoice(first, einvoice_public_key, known_texts=qr_texts)
     if einv is not None and _apply_einvoice(reading, einv, einvoice_public_key, text_layer or "", today):
         return done(reading)
 
@@ -227,7 +229,7 @@ def read_invoice(
         text, fields = read_fields(pages, photo=is_photo, today=today)
     reading.text = text
     if einv is None and EINVOICE_HINT.search(text):
-        einv = read_einvoice(first, einvoice_public_key, thorough=True)
+        einv = read_einvoice(first, einvoice_public_key, thorough=True, known_texts=qr_texts)
         if einv is not None and _apply_einvoice(reading, einv, einvoice_public_key, text, today):
             return done(reading)
     _from_text(reading, fields, source)

@@ -40,6 +40,7 @@ def analyze(data: bytes, *, max_pixels: int, einvoice_key: bytes | None) -> dict
     if mime not in READABLE_TYPES:
         return {"kind": "unsupported", "type": mime}
     coupon_texts: list[str] = []
+    qr_texts: list[str] | None = None
     foreign = 0
     if mime != "application/pdf":
         try:
@@ -50,15 +51,17 @@ def analyze(data: bytes, *, max_pixels: int, einvoice_key: bytes | None) -> dict
             return {"kind": "error", "error": "corrupt"}
         except UnsupportedMedia:
             return {"kind": "unsupported", "type": mime}
-        for hit in qr.decode_image(page):
-            if is_coupon_text(hit.text):
-                coupon_texts.append(hit.text)
-            elif not looks_like_jwt(hit.text):
+        qr_texts = [hit.text for hit in qr.decode_image(page)]
+        for text in qr_texts:
+            if is_coupon_text(text):
+                coupon_texts.append(text)
+            elif not looks_like_jwt(text):
                 foreign += 1
     if coupon_texts:
         return {"kind": "qr", "codes": coupon_texts, "foreign": foreign}
     today = utcnow().astimezone(IST).date()
-    reading = read_invoice(data, einvoice_public_key=einvoice_key, max_pixels=max_pixels, today=today)
+    reading = read_invoice(data, einvoice_public_key=einvoice_key, max_pixels=max_pixels, today=today,
+                           qr_texts=qr_texts)
     result = reading.to_json()
     if foreign and result["outcome"] in ("not_invoice", "blank"):
         return {"kind": "foreign_qr", "count": foreign}
