@@ -188,7 +188,7 @@ def claims_review(approve_ref: str | None, reject_ref: str | None, reason: str |
     try:
         with sessions(app).begin() as session:
             row = decide(session, ref, approve=bool(approve_ref), admin=admin, note=reason,
-                         sender=app.config["TWILIO_WHATSAPP_FROM"], support_phone=app.config["PROGRAM"].support_phone)
+                         support_phone=app.config["PROGRAM"].support_phone)
             contact_id = row.contact_id if row else None
     except ClaimError as exc:
         raise click.ClickException(str(exc) or exc.__class__.__name__) from None

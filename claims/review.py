@@ -61,7 +61,7 @@ def pending(session: Session) -> list[ReviewItem]:
     return sorted(items, key=lambda i: i.created_at)
 
 
-def decide(session: Session, ref: str, *, approve: bool, admin: str, note: str | None, sender: str,
+def decide(session: Session, ref: str, *, approve: bool, admin: str, note: str | None,
            support_phone: str) -> OutboundMessage | None:
     """Approve or reject claim ``ref`` ('I12' invoice, 'C34' coupon) and queue the member's notice.
 
@@ -90,11 +90,11 @@ def decide(session: Session, ref: str, *, approve: bool, admin: str, note: str |
         if isinstance(claim, InvoiceClaim):
             claim.dedupe_key = claim.irn = None  # the invoice may be sent again, correctly
     claim.decided_by, claim.decision_note, claim.decided_at = admin, note, utcnow()
-    return _notify(session, member, claim, approve=approve, note=note, sender=sender, support=support_phone)
+    return _notify(session, member, claim, approve=approve, note=note, support=support_phone)
 
 
 def _notify(session: Session, member: Member, claim: InvoiceClaim | CouponRedemption, *, approve: bool,
-            note: str | None, sender: str, support: str) -> OutboundMessage | None:
+            note: str | None, support: str) -> OutboundMessage | None:
     contact = session.scalar(select(Contact).where(Contact.member_id == member.id))
     if contact is None:
         return None
@@ -111,5 +111,5 @@ def _notify(session: Session, member: Member, claim: InvoiceClaim | CouponRedemp
     else:
         text = translate(lang, "claims.review.rejected", what=what, reason=note or "—", support=support)
         msgid = "claims.review.rejected"
-    rows = queue_reply(session, contact, [(msgid, text)], sender=sender)
+    rows = queue_reply(session, contact, [(msgid, text)])
     return rows[0] if rows else None

@@ -146,7 +146,6 @@ class InboundMessage(Base):
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(12), default=InboundStatus.RECEIVED.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    enqueued: Mapped[bool] = mapped_column(Boolean, default=False)
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[dt.datetime | None]
     error: Mapped[str | None] = mapped_column(Text)

@@ -59,7 +59,6 @@ def queue_reply(
     contact: Contact,
     texts: Iterable[tuple[str, str]],
     *,
-    sender: str,
     inbound_id: int | None = None,
     bypass_opt_out: bool = False,
 ) -> list[OutboundMessage]:

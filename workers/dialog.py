@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from flows import engine
 from storage.base import utcnow
-from storage.models import Contact, InboundMessage, InboundStatus, Media, MediaStatus
+from storage.models import Contact, InboundMessage, InboundStatus, Media
 from storage.outbox import queue_reply
 
 logger = logging.getLogger(__name__)
@@ -82,8 +82,7 @@ def drain_contact(factory: sessionmaker[Session], contact_id: int, *, program: A
                 msg.attempts += 1
                 ctx = engine.Context(program=program, settings=settings)
                 turn = run_turn(session, contact, msg, ctx)
-                queue_reply(session, contact, turn.replies, sender=settings["TWILIO_WHATSAPP_FROM"],
-                            inbound_id=msg.id, bypass_opt_out=turn.bypass_opt_out)
+                queue_reply(session, contact, turn.replies, inbound_id=msg.id, bypass_opt_out=turn.bypass_opt_out)
                 msg.status = InboundStatus.DONE.value
                 msg.processed_at = utcnow()
             for follow_up in turn.follow_ups:
@@ -109,9 +108,5 @@ def _mark_failed(factory: sessionmaker[Session], contact_id: int, msg_id: int, e
         msg.error = f"{exc.__class__.__name__}: {exc}"[:2000]
         msg.processed_at = utcnow()
         text = translate(contact.lang or "en", "common.error")
-        queue_reply(session, contact, [("common.error", text)], sender=settings["TWILIO_WHATSAPP_FROM"],
-                    inbound_id=msg_id)
+        queue_reply(session, contact, [("common.error", text)], inbound_id=msg_id)
 
-
-def media_ready(media: Media) -> bool:
-    return media.status != MediaStatus.PENDING.value

@@ -62,8 +62,7 @@ def acknowledge(app: Any, contact_id: int, inbound_id: int) -> None:
         if contact is None:
             return
         text = translate(contact.lang or "en", "claims.checking")
-        queue_reply(session, contact, [("claims.checking", text)], sender=app.config["TWILIO_WHATSAPP_FROM"],
-                    inbound_id=inbound_id)
+        queue_reply(session, contact, [("claims.checking", text)], inbound_id=inbound_id)
     schedule_send(app, contact_id)
 
 

@@ -164,7 +164,6 @@ def upgrade() -> None:
     sa.Column('params', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=12), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('enqueued', sa.Boolean(), nullable=False),
     sa.Column('received_at', storage.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('processed_at', storage.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
