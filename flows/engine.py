@@ -106,7 +106,6 @@ class Turn:
     bypass_opt_out: bool = False
     value: Any = None
     replies: list[tuple[str, str]] = field(default_factory=list)
-    follow_ups: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def lang(self) -> str:

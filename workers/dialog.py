@@ -85,8 +85,6 @@ def drain_contact(factory: sessionmaker[Session], contact_id: int, *, program: A
                 queue_reply(session, contact, turn.replies, inbound_id=msg.id, bypass_opt_out=turn.bypass_opt_out)
                 msg.status = InboundStatus.DONE.value
                 msg.processed_at = utcnow()
-            for follow_up in turn.follow_ups:
-                follow_up()
         except DBAPIError:
             raise  # transient database trouble: the job is retried, nothing was committed
         except Exception as exc:
