@@ -61,15 +61,6 @@ def translate(lang: str, msgid: str, **params: object) -> str:
     return text.format(**params) if params else text
 
 
-def translate_plural(lang: str, msgid: str, plural: str, n: int, **params: object) -> str:
-    """Plural-aware lookup (``ngettext``); ``n`` is also available as ``{n}``."""
-    lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
-    text = catalog(lang).ngettext(msgid, plural, n)
-    if text in (msgid, plural):
-        text = catalog(DEFAULT_LANGUAGE).ngettext(msgid, plural, n)
-    return text.format(n=format_number(n), **params)
-
-
 def format_number(n: int) -> str:
     """Indian digit grouping: 123456 -> '1,23,456'."""
     return format_decimal(n, locale="en_IN", group_separator=True)

@@ -24,7 +24,7 @@ def show(turn: Turn) -> None:
     if not lines:
         turn.say("statement.empty")
         return
-    out = [turn.t("statement.title", count=len(lines))]
+    out = [turn.t("statement.title", count=len(lines)) if len(lines) > 1 else turn.t("statement.title_one")]
     for line in lines:
         reason = line.reason if line.reason in KNOWN_REASONS else "adjustment"
         sign = "+" if line.amount > 0 else "−"
