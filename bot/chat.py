@@ -25,7 +25,8 @@ import requests
 from rich.console import Console
 from rich.markup import escape
 
-from bot.twilio_signing import inbound_params, mask_phone, sign, whatsapp_address
+from bot.logs import mask_phone
+from bot.twilio_signing import inbound_params, sign, whatsapp_address
 
 logger = logging.getLogger(__name__)
 

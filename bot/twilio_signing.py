@@ -36,15 +36,6 @@ def whatsapp_address(phone: str) -> str:
     return WHATSAPP_PREFIX + bare
 
 
-def mask_phone(address: str | None) -> str:
-    """Hide all but the last four digits of a phone number or channel address, for logs."""
-    if not address:
-        return "-"
-    prefix, _, number = address.rpartition(":")
-    head = prefix + ":" if prefix else ""
-    return head + "*" * max(len(number) - 4, 0) + number[-4:]
-
-
 def _message_type(media: Sequence[tuple[str, str]], button_payload: str | None) -> str:
     if button_payload is not None:
         return "button"

@@ -33,7 +33,8 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from bot.twilio_signing import mask_phone, new_sid, sign
+from bot.logs import mask_phone
+from bot.twilio_signing import new_sid, sign
 from bot.twilio_wire import ADDRESS_RE as ADDRESS_RE
 from bot.twilio_wire import (
     API_VERSION,
