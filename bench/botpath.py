@@ -42,7 +42,7 @@ def bot_path(*, server_url: str = DEFAULT_DATABASE_SERVER, redis_url: str = DEFA
     import redis
 
     from bot.app import create_app
-    from bot.twilio_standin import TwilioStandIn
+    from standins.twilio import TwilioStandIn
     from storage.migrate import upgrade
     from workers import runtime
     from workers.queue import EmbeddedWorker, get_queue

@@ -176,7 +176,7 @@ def run(
 
     from bench import roundtrip
     from bot.app import create_app
-    from bot.twilio_standin import TwilioStandIn
+    from standins.twilio import TwilioStandIn
     from storage.migrate import upgrade
 
     log_dir = Path(tempfile.mkdtemp(prefix="inaam-bench-"))

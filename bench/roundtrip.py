@@ -21,7 +21,7 @@ from bot.twilio_signing import inbound_params, sign
 if TYPE_CHECKING:
     from flask import Flask
 
-    from bot.twilio_standin import TwilioStandIn
+    from standins.twilio import TwilioStandIn
 
 DEFAULT_DRAIN_SECONDS = 30.0
 """How long to wait for the last replies after the final message is sent."""

@@ -51,7 +51,7 @@ def serve(host: str, port: int | None) -> None:
     if app.config["TWILIO_STANDIN"]:
         from urllib.parse import urlparse
 
-        from bot.twilio_standin import TwilioStandIn
+        from standins.twilio import TwilioStandIn
 
         standin = TwilioStandIn(
             app.config["TWILIO_ACCOUNT_SID"], app.config["TWILIO_AUTH_TOKEN"],

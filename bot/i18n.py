@@ -1,8 +1,10 @@
 """Message catalogs (gettext .po via Babel) and locale-aware formatting.
 
-Why: every sentence a member sees is a msgid looked up in ``locales/<lang>/LC_MESSAGES/messages.po``
-(en, hi, ur). Catalogs are compiled in memory at first use, so a fresh checkout needs no build
-step; numbers use Indian grouping (1,23,456) and dates are shown in IST.
+Why: every sentence a member sees is a msgid looked up in the catalogs of
+``locales/<lang>/LC_MESSAGES/`` (en, hi, ur): ``messages.po`` for the conversation core, and one
+``<capability>.po`` per capability (payouts, campaigns, admin…), merged into one catalog per language.
+Catalogs are compiled in memory at first use, so a fresh checkout needs no build step; numbers use
+Indian grouping (1,23,456) and dates are shown in IST.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -34,12 +37,36 @@ class MissingMessage(KeyError):
     """Raised when a msgid is not in the English catalog (a programming error)."""
 
 
+def catalog_files(lang: str) -> list[Path]:
+    """The .po files of ``lang``: ``messages.po`` first, then each capability's file by name."""
+    folder = LOCALES_DIR / lang / "LC_MESSAGES"
+    return sorted(folder.glob("*.po"), key=lambda p: (p.name != "messages.po", p.name))
+
+
+def read_catalog(lang: str) -> Catalog:
+    """All of ``lang``'s .po files merged into one catalog.
+
+    Raises:
+        ValueError: when two files define the same msgid (each sentence has one home).
+    """
+    merged = Catalog(locale=lang)
+    for path in catalog_files(lang):
+        with path.open("rb") as fh:
+            part = read_po(fh, locale=lang)
+        for message in part:
+            if not message.id:
+                continue
+            if message.id in merged:
+                raise ValueError(f"msgid {message.id!r} is defined twice in the {lang} catalogs ({path.name})")
+            merged[message.id] = message
+    return merged
+
+
 @cache
 def catalog(lang: str) -> gettext.GNUTranslations:
     """The compiled catalog for ``lang`` (compiled from the .po file once per process)."""
-    path = LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po"
-    with _lock, path.open("rb") as fh:
-        po = read_po(fh, locale=lang)
+    with _lock:
+        po = read_catalog(lang)
     buf = io.BytesIO()
     write_mo(buf, po)
     buf.seek(0)

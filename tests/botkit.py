@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from rq import SimpleWorker
 
 from bot.twilio_signing import inbound_params, sign
-from bot.twilio_standin import TwilioStandIn
+from standins.twilio import TwilioStandIn
 from workers import runtime
 from workers.queue import get_queue
 

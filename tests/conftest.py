@@ -129,7 +129,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def standin() -> Iterator[object]:
     """The local Twilio stand-in (no status callbacks: the test client has no port)."""
-    from bot.twilio_standin import TwilioStandIn
+    from standins.twilio import TwilioStandIn
     from tests.botkit import SID, TOKEN
 
     with TwilioStandIn(SID, TOKEN, status_callbacks=False) as server:

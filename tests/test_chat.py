@@ -23,7 +23,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from bot.chat import run_chat
-from bot.twilio_standin import TwilioStandIn
+from standins.twilio import TwilioStandIn
 
 SID = "AC" + "cd" * 16
 TOKEN = "chat-test-token"

@@ -70,7 +70,7 @@ def live_app(make_app) -> Iterator[tuple[object, str]]:
 
 
 def test_status_callbacks_update_outbound_messages(live_app, database_url) -> None:
-    from bot.twilio_standin import TwilioStandIn
+    from standins.twilio import TwilioStandIn
 
     app, _base = live_app
     with TwilioStandIn(SID, TOKEN, status_callbacks=True) as callbacks_standin:

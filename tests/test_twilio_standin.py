@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from bot.twilio_signing import inbound_params, sign
-from bot.twilio_standin import TwilioStandIn
+from standins.twilio import TwilioStandIn
 
 SID = "AC" + "ab" * 16
 TOKEN = "standin-test-token"

@@ -1,6 +1,6 @@
 """Twilio's Messages wire format as the stand-in speaks it: request checks, error JSON, resource JSON.
 
-Pure functions with no server state, so ``bot.twilio_standin`` keeps only routing, storage,
+Pure functions with no server state, so ``standins.twilio`` keeps only routing, storage,
 delivery and fault injection. Shapes follow api.twilio.com's 2010 API: the legacy error body
 (``code``, ``message``, ``more_info``, ``status``), the Message and Media resources, the Media
 list page, and the form fields of a WhatsApp status callback.

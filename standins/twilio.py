@@ -35,8 +35,8 @@ from werkzeug.wrappers import Request, Response
 
 from bot.logs import mask_phone
 from bot.twilio_signing import new_sid, sign
-from bot.twilio_wire import ADDRESS_RE as ADDRESS_RE
-from bot.twilio_wire import (
+from standins.twilio_wire import ADDRESS_RE as ADDRESS_RE
+from standins.twilio_wire import (
     API_VERSION,
     ERROR_MESSAGES,
     account_uri,
@@ -53,8 +53,8 @@ from bot.twilio_wire import (
     unauthorized,
     validate,
 )
-from bot.twilio_wire import MAX_BODY_CHARS as MAX_BODY_CHARS
-from bot.twilio_wire import MAX_MEDIA_URLS as MAX_MEDIA_URLS
+from standins.twilio_wire import MAX_BODY_CHARS as MAX_BODY_CHARS
+from standins.twilio_wire import MAX_MEDIA_URLS as MAX_MEDIA_URLS
 
 logger = logging.getLogger(__name__)
 
@@ -502,7 +502,7 @@ class TwilioStandIn:
 
 
 def main() -> None:
-    """Run a stand-in with the embedded-mode credentials (``python -m bot.twilio_standin``)."""
+    """Run a stand-in with the embedded-mode credentials (``python -m standins.twilio``)."""
     from bot import defaults
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
