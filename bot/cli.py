@@ -121,13 +121,14 @@ def scheduler() -> None:
     from rq.cron import CronScheduler
 
     from workers import jobs
-    from workers.queue import DEFAULT_QUEUE, DEFAULT_SWEEP_EVERY_SECONDS, get_queue
+    from workers.queue import DEFAULT_QUEUE, DEFAULT_SWEEP_EVERY_SECONDS, OUTBOX_SWEEP_EVERY_SECONDS, get_queue
 
     app = build_app(EMBEDDED_WORKER=False)
     if not app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: `inaam serve` runs the sweeper itself")
     cron = CronScheduler(connection=get_queue(app).connection)
     cron.register(jobs.sweep, DEFAULT_QUEUE, interval=DEFAULT_SWEEP_EVERY_SECONDS)
+    cron.register(jobs.sweep_outbox, DEFAULT_QUEUE, interval=OUTBOX_SWEEP_EVERY_SECONDS)
     cron.start()
 
 

@@ -112,6 +112,11 @@ def load_settings(environ: Mapping[str, str] | None = None, *, instance_path: st
     cfg["SWEEP_AFTER_SECONDS"] = _positive_int(
         "INAAM_SWEEP_AFTER_SECONDS", env.get("INAAM_SWEEP_AFTER_SECONDS", str(defaults.DEFAULT_SWEEP_AFTER_SECONDS))
     )
+    cfg["SEND_STALE_SECONDS"] = _positive_int(
+        "INAAM_SEND_STALE_SECONDS", env.get("INAAM_SEND_STALE_SECONDS", str(defaults.DEFAULT_SEND_STALE_SECONDS))
+    )
+    extra_hosts = [h.strip().lower() for h in env.get("INAAM_MEDIA_HOSTS", "").split(",") if h.strip()]
+    cfg["MEDIA_HOSTS"] = [*defaults.DEFAULT_MEDIA_HOSTS, *extra_hosts]
 
     program_file = env.get("INAAM_PROGRAM_FILE", "").strip() or None
     try:

@@ -35,3 +35,9 @@ DEFAULT_SWEEP_AFTER_SECONDS = 20
 
 DEV_COUPON_SECRET = "dev-only-coupon-secret-change-me"
 """HMAC secret for coupon codes in embedded mode; production must set INAAM_COUPON_SECRET."""
+
+DEFAULT_SEND_STALE_SECONDS = 20
+"""An outbound attempt older than this has no live HTTP call behind it: it is reconciled with Twilio."""
+
+DEFAULT_MEDIA_HOSTS = ("api.twilio.com", "*.twiliocdn.com", "s3-external-1.amazonaws.com")
+"""Hosts media may come from besides TWILIO_API_BASE_URL's (INAAM_MEDIA_HOSTS adds more)."""

@@ -35,6 +35,7 @@ from werkzeug.wrappers import Request, Response
 
 from bot.logs import mask_phone
 from bot.twilio_signing import new_sid, sign
+from standins import twilio_list
 from standins.twilio_wire import ADDRESS_RE as ADDRESS_RE
 from standins.twilio_wire import (
     API_VERSION,
@@ -107,6 +108,7 @@ class TwilioStandIn:
         self._cdn_requests: list[dict[str, Any]] = []
         self._callbacks: list[dict[str, Any]] = []
         self._fail: list[tuple[int, int]] = []
+        self._lose_answers = 0
         self._delays: list[float] = []
         self._undeliverable: dict[str, int] = {}
         self._dead_urls: set[str] = set()
@@ -119,6 +121,7 @@ class TwilioStandIn:
         self._routes = Map(
             [
                 Rule(f"{base}/Messages.json", methods=["POST"], endpoint="create"),
+                Rule(f"{base}/Messages.json", methods=["GET"], endpoint="message_list"),
                 Rule(f"{base}/Messages/<sid>.json", methods=["GET"], endpoint="fetch"),
                 Rule(f"{base}/Messages/<parent>/Media.json", methods=["GET"], endpoint="media_list"),
                 Rule(f"{base}/Messages/<parent>/Media/<media>", methods=["GET"], endpoint="media"),
@@ -216,6 +219,11 @@ class TwilioStandIn:
         with self._cond:
             self._fail.extend([(status, code)] * count)
 
+    def lose_next_answers(self, count: int = 1) -> None:
+        """Store the next ``count`` creates but answer 500, as if the 201 was lost on the way back."""
+        with self._cond:
+            self._lose_answers += count
+
     def delay_next(self, seconds: float, count: int = 1) -> None:
         """Make the next ``count`` creates answer only after ``seconds`` (to exercise client timeouts)."""
         with self._cond:
@@ -232,6 +240,7 @@ class TwilioStandIn:
             self._fail.clear()
             self._delays.clear()
             self._undeliverable.clear()
+            self._lose_answers = 0
 
     # -- inspection ------------------------------------------------------------------------
 
@@ -352,7 +361,24 @@ class TwilioStandIn:
         )
         if self._pool is not None:
             self._pool.submit(self._deliver, record["resource"]["sid"])
+        with self._cond:
+            lose, self._lose_answers = self._lose_answers > 0, max(self._lose_answers - 1, 0)
+        if lose:
+            return error_response(500, 20500, ERROR_MESSAGES[500])
         return Response(json.dumps(record["resource"]), status=201, mimetype="application/json")
+
+    def _on_message_list(self, request: Request, account: str) -> Response:
+        denied = self._auth_error(request, account)
+        if denied:
+            return denied
+        with self._cond:
+            resources = [dict(self._messages[sid]["resource"]) for sid in self._order]
+        try:
+            found = twilio_list.select(resources, request.args)
+            payload = twilio_list.page(request.path, found, request.args)
+        except twilio_list.ListError as exc:
+            return error_response(400, 20001, str(exc))
+        return Response(json.dumps(payload), mimetype="application/json")
 
     def _store(self, form: Any) -> dict[str, Any]:
         sid = new_sid("SM")

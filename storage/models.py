@@ -139,18 +139,24 @@ class InboundMessage(Base):
 
     id: Mapped[intpk]
     message_sid: Mapped[str] = mapped_column(String(64), unique=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
     body: Mapped[str] = mapped_column(Text, default="")
     button_payload: Mapped[str | None] = mapped_column(String(256))
     num_media: Mapped[int] = mapped_column(Integer, default=0)
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    raw_form: Mapped[str | None] = mapped_column(Text)
+    """Every (name, value) pair exactly as Twilio posted it, as JSON (NULs and all): lossless."""
+    normalized: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """What normalisation changed: fields cut to their column, NULs stripped, an invalid sender."""
+    not_before: Mapped[dt.datetime | None]
+    """Set while a media download waits for its next attempt; later messages go ahead meanwhile."""
     status: Mapped[str] = mapped_column(String(12), default=InboundStatus.RECEIVED.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[dt.datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
 
-    contact: Mapped[Contact] = relationship()
+    contact: Mapped[Contact | None] = relationship()
     media: Mapped[list[Media]] = relationship(order_by="Media.idx", back_populates="inbound")
 
 
@@ -172,6 +178,8 @@ class Media(Base):
     status: Mapped[str] = mapped_column(String(12), default=MediaStatus.PENDING.value)
     error: Mapped[str | None] = mapped_column(Text)
     analysis: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    first_failed_at: Mapped[dt.datetime | None]
     fetched_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
 
@@ -196,6 +204,8 @@ class OutboundMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     bypass_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[created_at]
+    send_started_at: Mapped[dt.datetime | None]
+    """When the current attempt began; committed (status ``sending``) before the HTTP call."""
     sent_at: Mapped[dt.datetime | None]
     updated_at: Mapped[dt.datetime | None]
 

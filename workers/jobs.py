@@ -10,24 +10,18 @@ import datetime as dt
 import logging
 from typing import Any
 
-from sqlalchemy import select
-from twilio.base.exceptions import TwilioRestException
+from sqlalchemy import and_, or_, select
 
 from storage.base import utcnow
 from storage.db import sessions
 from storage.models import Contact, InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
-from workers import dialog, media
+from workers import dialog, media, sender
 from workers.analysis import analyze_inbound_media
 from workers.runtime import app_context
 
 logger = logging.getLogger(__name__)
 
-TRANSIENT_HTTP = {429, 500, 502, 503, 504}
-"""Twilio answers that mean "not processed, try again later"."""
-
-
-class TransientSendError(Exception):
-    """Raised when Twilio could not take a message now (429/5xx/timeout); RQ retries the job."""
+TransientSendError = sender.TransientSendError
 
 
 def handle_inbound(inbound_id: int) -> int:
@@ -73,74 +67,30 @@ def schedule_send(app: Any, contact_id: int) -> None:
 
 
 def send_outbox(contact_id: int) -> int:
-    """Send the contact's pending messages in order; stop at the first transient failure."""
-    from bot.twilio_client import client_for, status_callback_url
-
+    """Send the contact's pending messages in order, each at most once (see ``workers.sender``)."""
     with app_context() as app:
-        factory = sessions(app)
-        sent = 0
-        with factory() as session:
-            ids = session.scalars(
-                select(OutboundMessage.id)
-                .where(OutboundMessage.contact_id == contact_id, OutboundMessage.status == OutboundStatus.PENDING.value)
-                .order_by(OutboundMessage.id)
-            ).all()
-        client = client_for(app.config)
-        for out_id in ids:
-            with factory.begin() as session:
-                row = session.scalar(select(OutboundMessage).where(OutboundMessage.id == out_id).with_for_update())
-                if row is None or row.status != OutboundStatus.PENDING.value:
-                    continue
-                contact = session.get(Contact, row.contact_id)
-                if contact is not None and contact.opted_out and not row.bypass_opt_out:
-                    row.status = OutboundStatus.SKIPPED.value
-                    continue
-                row.attempts += 1
-                try:
-                    message = client.messages.create(
-                        from_=app.config["TWILIO_WHATSAPP_FROM"], to=row.to, body=row.body,
-                        status_callback=status_callback_url(app.config),
-                    )
-                except TwilioRestException as exc:
-                    if exc.status in TRANSIENT_HTTP:
-                        row_attempts = row.attempts
-                        session.commit()
-                        raise TransientSendError(
-                            f"outbound {out_id}: HTTP {exc.status} (attempt {row_attempts})"
-                        ) from exc
-                    row.status = OutboundStatus.FAILED.value
-                    row.error_code = int(exc.code) if exc.code else exc.status
-                    row.updated_at = utcnow()
-                    logger.warning("Outbound %s: refused by Twilio, code %s", out_id, row.error_code)
-                    continue
-                except Exception as exc:  # timeouts, connection errors
-                    session.commit()
-                    raise TransientSendError(f"outbound {out_id}: {exc.__class__.__name__}") from exc
-                row.twilio_sid = message.sid
-                row.status = (message.status or OutboundStatus.QUEUED.value).lower()
-                row.sent_at = row.updated_at = utcnow()
-                sent += 1
-        return sent
+        return sender.send_pending(sessions(app), contact_id, app.config)
 
 
 def sweep() -> dict[str, int]:
-    """Re-enqueue what is stored but not done: inbound messages and pending outbound ones."""
+    """Re-enqueue what is stored but not done: inbound messages (and their media retries) and outbound."""
     from workers.queue import enqueue
 
     with app_context() as app:
         factory = sessions(app)
-        cutoff = utcnow() - dt.timedelta(seconds=int(app.config["SWEEP_AFTER_SECONDS"]))
-        bucket = int(utcnow().timestamp()) // 60
+        now = utcnow()
+        cutoff = now - dt.timedelta(seconds=int(app.config["SWEEP_AFTER_SECONDS"]))
+        bucket = int(now.timestamp()) // 60
         with factory() as session:
             inbound = session.execute(
                 select(InboundMessage.id, InboundMessage.contact_id)
-                .where(InboundMessage.status == InboundStatus.RECEIVED.value, InboundMessage.received_at < cutoff)
+                .where(
+                    InboundMessage.status == InboundStatus.RECEIVED.value,
+                    InboundMessage.contact_id.is_not(None),
+                    or_(and_(InboundMessage.not_before.is_(None), InboundMessage.received_at < cutoff),
+                        InboundMessage.not_before <= now),
+                )
                 .order_by(InboundMessage.id)
-            ).all()
-            outbound_contacts = session.scalars(
-                select(OutboundMessage.contact_id)
-                .where(OutboundMessage.status == OutboundStatus.PENDING.value, OutboundMessage.created_at < cutoff)
-                .distinct()
             ).all()
         seen: set[int] = set()
         for inbound_id, contact_id in inbound:
@@ -148,9 +98,33 @@ def sweep() -> dict[str, int]:
                 continue  # one job drains the whole contact in order
             seen.add(contact_id)
             enqueue(app, handle_inbound, inbound_id, job_id=f"sweep-{inbound_id}-{bucket}")
-        for contact_id in outbound_contacts:
-            enqueue(app, send_outbox, contact_id, job_id=f"sweep-send-{contact_id}-{bucket}")
-        if inbound or outbound_contacts:
-            logger.info("Sweep: %s inbound contacts, %s outbound contacts re-enqueued", len(seen),
-                        len(outbound_contacts))
-        return {"inbound": len(seen), "outbound": len(outbound_contacts)}
+        if seen:
+            logger.info("Sweep: %s inbound contacts re-enqueued", len(seen))
+        outbound = sweep_outbox()
+        return {"inbound": len(seen), "outbound": outbound}
+
+
+def sweep_outbox() -> int:
+    """Enqueue a send for every contact with rows nobody is sending: new rows written by any
+    process (a CLI beside the server, a campaign) and rows of attempts that died mid-call."""
+    from workers.queue import enqueue
+
+    with app_context() as app:
+        now = utcnow()
+        fresh = now - dt.timedelta(seconds=float(app.config.get("OUTBOX_AFTER_SECONDS", 2)))
+        stale = now - sender.stale_after(app.config)
+        with sessions(app)() as session:
+            contacts = session.scalars(
+                select(OutboundMessage.contact_id)
+                .where(or_(
+                    and_(OutboundMessage.status == OutboundStatus.PENDING.value, OutboundMessage.created_at < fresh),
+                    and_(OutboundMessage.status == OutboundStatus.SENDING.value,
+                         OutboundMessage.send_started_at < stale),
+                ))
+                .distinct()
+            ).all()
+        for contact_id in contacts:
+            enqueue(app, send_outbox, contact_id, job_id=f"outbox-{contact_id}")
+        if contacts:
+            logger.info("Outbox sweep: %s contacts with unsent messages enqueued", len(contacts))
+        return len(contacts)

@@ -124,6 +124,8 @@ def start_embedded_worker(app: Any) -> threading.Thread:
                 enqueue_due_retries(queue)
                 if ticks % DEFAULT_SWEEP_EVERY_SECONDS == 0:
                     enqueue(app, jobs.sweep, job_id="sweep")
+                elif ticks % OUTBOX_SWEEP_EVERY_SECONDS == 0:
+                    enqueue(app, jobs.sweep_outbox, job_id="sweep-outbox")
             except Exception:  # pragma: no cover - keep ticking
                 logger.exception("Embedded clock tick failed")
 
@@ -135,6 +137,9 @@ def start_embedded_worker(app: Any) -> threading.Thread:
 
 DEFAULT_SWEEP_EVERY_SECONDS = 10
 """How often the sweeper runs: re-enqueues stored but unprocessed inbound and pending outbound."""
+
+OUTBOX_SWEEP_EVERY_SECONDS = 2
+"""How often the outbox is checked for rows written by other processes (CLI commands, campaigns)."""
 
 
 def enqueue_due_retries(queue: Queue) -> None:
