@@ -2,8 +2,9 @@
 
 Why: the request only verifies, stores and enqueues — no dialog, OCR or outbound call runs
 inside it — so Twilio gets its 200 in milliseconds. The stored row is the source of truth: if
-Redis is down the sweeper enqueues it later; if the database is down we answer 503 so that
-Twilio's retry/fallback applies. Nothing is lost either way.
+Redis is down the sweeper enqueues it later; if the database is unreachable we answer 503 so
+that Twilio's retry/fallback applies. Any other input is stored (raw form losslessly, typed
+columns normalised) and answered 200: nothing a sender puts in a message can lose it.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ import logging
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from twilio.request_validator import RequestValidator
 
+from bot.inbound_form import InboundForm, clean, error_code, normalize
 from bot.metrics import count_inbound
 from storage.contacts import DuplicateMessage, store_inbound, upsert_contact
 from storage.db import sessions
-from storage.models import OutboundMessage
-from storage.outbox import advance_status
+from storage.models import InboundStatus, OutboundMessage
+from storage.outbox import STATUS_RANK, advance_status
 
 logger = logging.getLogger(__name__)
 
@@ -43,30 +46,50 @@ def _verify_signature() -> None:
         abort(403)
 
 
-def phone_of(address: str) -> str:
-    """'whatsapp:+919812345678' -> '+919812345678'."""
-    return address.split(":", 1)[-1].strip()
-
-
 @bp.post("/webhooks/twilio/messages")
 def inbound() -> Response:
     _verify_signature()
-    params = {key: request.form.get(key, "") for key in request.form}
-    sid, sender = params.get("MessageSid", ""), params.get("From", "")
-    if not sid or not sender:
-        abort(400)
-    phone = phone_of(sender)
+    form = normalize(list(request.form.items(multi=True)))
     try:
-        with sessions().begin() as session:
-            contact_id = upsert_contact(session, phone, params.get("ProfileName") or None)
-            inbound_id = store_inbound(session, contact_id, params)
+        stored = _store(form)
     except DuplicateMessage:
-        logger.info("Inbound %s: redelivery acknowledged, not processed again", sid)
+        logger.info("Inbound %s: redelivery acknowledged, not processed again", form.sid)
         count_inbound(current_app, "duplicate")
         return _twiml()
+    except (OperationalError, InterfaceError):
+        raise  # the database is unreachable: 503, Twilio retries
+    except DBAPIError as exc:  # anything else the database refuses: keep the raw form, never a 5xx
+        logger.error("Inbound %s: typed copy refused (%s); raw form kept", form.sid, exc.__class__.__name__)
+        stored = _store_raw_only(form, exc)
+    if stored is None:
+        count_inbound(current_app, "invalid")
+        return _twiml()
+    inbound_id, contact_id = stored
     count_inbound(current_app, "stored")
-    _enqueue_inbound(inbound_id, sid, contact_id)
+    _enqueue_inbound(inbound_id, form.sid, contact_id)
     return _twiml()
+
+
+def _store(form: InboundForm) -> tuple[int, int] | None:
+    """Store the message (and its contact); None when it is kept but not processed (bad sender)."""
+    with sessions().begin() as session:
+        if form.phone is None:
+            store_inbound(session, None, form.params, sid=form.sid, raw_form=form.raw_json, notes=form.notes,
+                          status=InboundStatus.FAILED.value, error="invalid sender address")
+            logger.warning("Inbound %s: sender is not a phone number; stored, not processed", form.sid)
+            return None
+        contact_id = upsert_contact(session, form.phone, form.params.get("ProfileName") or None)
+        inbound_id = store_inbound(session, contact_id, form.params, sid=form.sid, raw_form=form.raw_json,
+                                   notes=form.notes)
+    if form.notes:
+        logger.info("Inbound %s: normalised (%s)", form.sid, ", ".join(sorted(form.notes)))
+    return inbound_id, contact_id
+
+
+def _store_raw_only(form: InboundForm, exc: Exception) -> None:
+    with sessions().begin() as session:
+        store_inbound(session, None, {}, sid=form.sid, raw_form=form.raw_json, notes=form.notes,
+                      status=InboundStatus.FAILED.value, error=f"typed copy refused: {exc.__class__.__name__}")
 
 
 def _enqueue_inbound(inbound_id: int, sid: str, contact_id: int) -> None:
@@ -79,16 +102,21 @@ def _enqueue_inbound(inbound_id: int, sid: str, contact_id: int) -> None:
         logger.warning("Inbound %s: queue unavailable (%s); left for the sweeper", sid, exc.__class__.__name__)
 
 
+KNOWN_STATUSES = frozenset(STATUS_RANK)
+
+
 @bp.post("/webhooks/twilio/status")
 def status() -> Response:
     _verify_signature()
-    sid = request.form.get("MessageSid", "")
-    new_status = (request.form.get("MessageStatus") or request.form.get("SmsStatus") or "").lower()
-    error = request.form.get("ErrorCode")
+    sid = clean(request.form.get("MessageSid", ""))[:64]
+    new_status = clean(request.form.get("MessageStatus") or request.form.get("SmsStatus") or "").lower()
+    if not sid or new_status not in KNOWN_STATUSES:
+        logger.info("Status callback without a known status or sid, ignored")
+        return Response("", status=200)
     with sessions().begin() as session:
         row = session.scalar(select(OutboundMessage).where(OutboundMessage.twilio_sid == sid))
         if row is None:
             logger.info("Status %s: unknown message sid, ignored", sid)
             return Response("", status=200)
-        advance_status(row, new_status, int(error) if error and error.isdigit() else None)
+        advance_status(row, new_status, error_code(request.form.get("ErrorCode")))
     return Response("", status=200)

@@ -44,22 +44,25 @@ def get_or_create_contact(session: Session, phone: str, profile_name: str | None
     return contact
 
 
-def store_inbound(session: Session, contact_id: int, params: dict[str, Any]) -> int:
+def store_inbound(session: Session, contact_id: int | None, params: dict[str, Any], *, sid: str | None = None,
+                  raw_form: str | None = None, notes: dict[str, Any] | None = None, status: str = "received",
+                  error: str | None = None) -> int:
     """Store a webhook's parameters as an inbound message with its media rows; returns its id.
+
+    ``params`` are the cleaned fields (see ``bot.inbound_form``); ``raw_form`` the form as posted.
+    A message stored with another ``status`` than ``received`` (an invalid sender) is kept, not run.
 
     Raises:
         DuplicateMessage: the MessageSid is already stored.
     """
-    sid = params["MessageSid"]
-    try:
-        num_media = max(0, min(int(params.get("NumMedia") or 0), 10))
-    except ValueError:
-        num_media = 0
+    sid = sid or params["MessageSid"]
+    num_media = _num_media(params.get("NumMedia"))
     stmt = (
         _insert(session)(InboundMessage)
         .values(message_sid=sid, contact_id=contact_id, body=params.get("Body", "") or "",
                 button_payload=params.get("ButtonPayload") or None, num_media=num_media, params=params,
-                status="received", attempts=0, received_at=utcnow())
+                raw_form=raw_form, normalized=notes or None, status=status, error=error, attempts=0,
+                received_at=utcnow())
         .on_conflict_do_nothing(index_elements=["message_sid"])
         .returning(InboundMessage.id)
     )
@@ -68,11 +71,18 @@ def store_inbound(session: Session, contact_id: int, params: dict[str, Any]) -> 
         raise DuplicateMessage(sid)
     media = [
         {"inbound_id": inbound_id, "idx": idx, "url": params[f"MediaUrl{idx}"],
-         "declared_type": params.get(f"MediaContentType{idx}", ""), "status": "pending", "created_at": utcnow()}
+         "declared_type": params.get(f"MediaContentType{idx}", ""), "status": "pending", "attempts": 0,
+         "created_at": utcnow()}
         for idx in range(num_media)
         if params.get(f"MediaUrl{idx}")
     ]
-    if media:
+    if media and status == "received":
         session.execute(Media.__table__.insert(), media)
     return int(inbound_id)
 
+
+def _num_media(value: str | None) -> int:
+    try:
+        return max(0, min(int((value or "0").strip() or 0), 10))
+    except ValueError:
+        return 0
