@@ -43,6 +43,7 @@ REJECTION = {
     "corrupt": "claims.file.corrupt",
     "too_large": "claims.file.too_large",
     "unsupported": "claims.file.unsupported",
+    "too_many_pixels": "claims.file.too_many_pixels",
 }
 """Catalog sentence for each reason an invoice or file is refused."""
 
@@ -55,10 +56,19 @@ def _guest_media(turn: Turn) -> bool | None:
     return True if turn.media and turn.member is None else None
 
 
+MAX_TYPED_CODES = 10
+"""Most coupon codes read from one text message; more than this is answered once, not per code."""
+
+MAX_CODE_TEXT = 2000
+"""Characters of a text message searched for codes (10 codes with separators fit easily)."""
+
+
 def _typed_codes(turn: Turn) -> list[str] | None:
     """Coupon codes typed in a message that is (almost) nothing but codes."""
     if turn.media or turn.member is None:
         return None
+    if len(turn.text) > MAX_CODE_TEXT:
+        return [] if find_codes_in_text(turn.text[:MAX_CODE_TEXT]) else None
     found = find_codes_in_text(turn.text)
     if not found:
         return None
@@ -82,6 +92,9 @@ def handle_media(turn: Turn) -> None:
 def handle_typed(turn: Turn) -> None:
     member = turn.member
     assert member is not None
+    if not turn.value or len(turn.value) > MAX_TYPED_CODES:
+        turn.say("claims.text.too_many_codes", max=format_number(MAX_TYPED_CODES))
+        return
     outcomes = claim_codes(
         turn.session, secret=turn.ctx.settings["COUPON_SECRET"], member=member, texts=turn.value,
         program=turn.program, now=turn.ctx.now, inbound_id=turn.inbound.id if turn.inbound else None,
@@ -131,7 +144,8 @@ def _media_lines(turn: Turn, item: Media) -> list[str]:
 
 def _t_file(turn: Turn, reason: str) -> str:
     msgid = REJECTION.get(reason, "claims.file.corrupt")
-    return turn.t(msgid, mb=turn.ctx.settings["MEDIA_MAX_BYTES"] // (1024 * 1024))
+    return turn.t(msgid, mb=turn.ctx.settings["MEDIA_MAX_BYTES"] // (1024 * 1024),
+                  limit=format_number(turn.ctx.settings["MEDIA_MAX_PIXELS"] // 1_000_000))
 
 
 def _coupon_lines(turn: Turn, outcomes: list[CodeOutcome]) -> list[str]:

@@ -6,6 +6,7 @@ postings (transactional outbox); sending happens later and can be retried.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
@@ -13,8 +14,13 @@ from sqlalchemy.orm import Session
 from storage.base import utcnow
 from storage.models import Contact, OutboundMessage, OutboundStatus
 
+logger = logging.getLogger(__name__)
+
 MAX_BODY = 1600
 """Twilio's WhatsApp body limit in characters."""
+
+MAX_PARTS_PER_TURN = 3
+"""A turn's reply is split under MAX_BODY, but never into more messages than this (the rest is cut)."""
 
 STATUS_RANK = {
     OutboundStatus.PENDING.value: 0,
@@ -68,7 +74,12 @@ def queue_reply(
         return []
     body = "\n\n".join(t for _, t in texts)
     rows = []
-    for part in split_body(body):
+    parts = split_body(body)
+    if len(parts) > MAX_PARTS_PER_TURN:
+        logger.warning("Reply of %s characters cut to %s messages", len(body), MAX_PARTS_PER_TURN)
+        parts = parts[:MAX_PARTS_PER_TURN]
+        parts[-1] = parts[-1][: MAX_BODY - 2].rstrip() + " …"
+    for part in parts:
         row = OutboundMessage(
             contact_id=contact.id,
             inbound_id=inbound_id,

@@ -67,7 +67,7 @@ def test_forged_einvoice_is_refused(member: WhatsAppUser, invoice_app) -> None:
 
 @pytest.mark.parametrize(("name", "ctype", "expected"), [
     ("015.jpg", "image/jpeg", "damaged or incomplete"),
-    ("017.png", "image/png", "too large"),
+    ("017.png", "image/png", "too many pixels"),
     ("035.jpg", "image/jpeg", "looks empty"),
 ])
 def test_bad_files_get_clear_replies_and_are_kept(member: WhatsAppUser, invoice_app, name, ctype, expected) -> None:

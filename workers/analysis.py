@@ -34,10 +34,16 @@ DEFAULT_ACK_AFTER_SECONDS = 2.5
 READABLE_TYPES = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
 
 
-def analyze(data: bytes, *, max_pixels: int, einvoice_key: bytes | None) -> dict[str, Any]:
-    """Classify and read one file. Never raises for bad input: problems are results."""
+def analyze(data: bytes, *, max_pixels: int, einvoice_key: bytes | None, declared: str | None = None) -> dict[str, Any]:
+    """Classify and read one file. Never raises for bad input: problems are results.
+
+    A file sent as a photo or PDF (``declared`` type) whose bytes are none of them is damaged,
+    not of an unsupported kind.
+    """
     mime = imaging.sniff(data)
     if mime not in READABLE_TYPES:
+        if (declared or "").split(";")[0].strip().lower() in READABLE_TYPES | {"image/jpg"}:
+            return {"kind": "error", "error": "corrupt"}
         return {"kind": "unsupported", "type": mime}
     coupon_texts: list[str] = []
     qr_texts: list[str] | None = None
@@ -46,7 +52,7 @@ def analyze(data: bytes, *, max_pixels: int, einvoice_key: bytes | None) -> dict
         try:
             page = imaging.load_pages(data, max_pixels=max_pixels, max_pages=1)[0]
         except MediaTooLarge:
-            return {"kind": "error", "error": "too_large"}
+            return {"kind": "error", "error": "too_many_pixels"}
         except CorruptMedia:
             return {"kind": "error", "error": "corrupt"}
         except UnsupportedMedia:
@@ -113,7 +119,7 @@ def _analyze_one(factory: sessionmaker[Session], media_id: int, config: Any) -> 
         media = session.get(Media, media_id)
         if media is None or media.analysis is not None or media.data is None:
             return
-        data, sha = media.data, media.sha256
+        data, sha, declared = media.data, media.sha256, media.declared_type or media.content_type
         # The very same file analysed before (a resend): reuse the result.
         previous = session.scalar(
             select(Media.analysis).where(Media.sha256 == sha, Media.analysis.is_not(None), Media.id != media_id)
@@ -121,7 +127,7 @@ def _analyze_one(factory: sessionmaker[Session], media_id: int, config: Any) -> 
         )
     program = config["PROGRAM"]
     result = previous or analyze(data, max_pixels=int(config["MEDIA_MAX_PIXELS"]),
-                                 einvoice_key=program.invoice.einvoice_public_key)
+                                 einvoice_key=program.invoice.einvoice_public_key, declared=declared)
     with factory.begin() as session:
         media = session.get(Media, media_id)
         if media is not None and media.analysis is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,9 +23,11 @@ logger = logging.getLogger(__name__)
 
 
 def oldest_pending(session: Session, contact_id: int) -> InboundMessage | None:
+    """The contact's oldest unprocessed message, skipping those whose file waits for a retry."""
     return session.scalar(
         select(InboundMessage)
-        .where(InboundMessage.contact_id == contact_id, InboundMessage.status == InboundStatus.RECEIVED.value)
+        .where(InboundMessage.contact_id == contact_id, InboundMessage.status == InboundStatus.RECEIVED.value,
+               or_(InboundMessage.not_before.is_(None), InboundMessage.not_before <= utcnow()))
         .order_by(InboundMessage.id)
         .limit(1)
     )
@@ -62,7 +64,8 @@ def drain_contact(factory: sessionmaker[Session], contact_id: int, *, program: A
                   prepare: Any = None) -> int:
     """Process every pending message of ``contact_id`` in order; returns how many were handled.
 
-    ``prepare(msg_id)`` runs before each turn outside the lock (media fetch and analysis).
+    ``prepare(msg_id)`` runs before each turn outside the lock (media fetch and analysis); when it
+    returns False the message waits (its file is retried later) and the next one goes ahead.
     """
     handled = 0
     while True:
@@ -71,8 +74,8 @@ def drain_contact(factory: sessionmaker[Session], contact_id: int, *, program: A
             msg_id = msg.id if msg else None
         if msg_id is None:
             return handled
-        if prepare is not None:
-            prepare(msg_id)
+        if prepare is not None and prepare(msg_id) is False:
+            continue
         try:
             with factory.begin() as session:
                 contact = lock_contact(session, contact_id)

@@ -34,9 +34,11 @@ def handle_inbound(inbound_id: int) -> int:
                 return 0
             contact_id = msg.contact_id
 
-        def prepare(msg_id: int) -> None:
-            media.fetch_pending_media(factory, msg_id, app.config)
+        def prepare(msg_id: int) -> bool:
+            if not media.fetch_pending_media(factory, msg_id, app.config):
+                return False  # a file waits for its retry (the sweeper's); later messages go ahead
             analyze_inbound_media(factory, msg_id, app.config, on_slow=lambda: acknowledge(app, contact_id, msg_id))
+            return True
 
         handled = dialog.drain_contact(
             factory, contact_id, program=app.config["PROGRAM"], settings=app.config, prepare=prepare
@@ -83,7 +85,7 @@ def sweep() -> dict[str, int]:
         bucket = int(now.timestamp()) // 60
         with factory() as session:
             inbound = session.execute(
-                select(InboundMessage.id, InboundMessage.contact_id)
+                select(InboundMessage.id, InboundMessage.contact_id, InboundMessage.not_before)
                 .where(
                     InboundMessage.status == InboundStatus.RECEIVED.value,
                     InboundMessage.contact_id.is_not(None),
@@ -93,11 +95,14 @@ def sweep() -> dict[str, int]:
                 .order_by(InboundMessage.id)
             ).all()
         seen: set[int] = set()
-        for inbound_id, contact_id in inbound:
+        for inbound_id, contact_id, not_before in inbound:
             if contact_id in seen:
                 continue  # one job drains the whole contact in order
             seen.add(contact_id)
-            enqueue(app, handle_inbound, inbound_id, job_id=f"sweep-{inbound_id}-{bucket}")
+            # A file's retry gets one job per scheduled attempt; anything else one per minute at most.
+            key = (f"retry-{inbound_id}-{int(not_before.timestamp() * 1000)}" if not_before
+                   else f"sweep-{inbound_id}-{bucket}")
+            enqueue(app, handle_inbound, inbound_id, job_id=key)
         if seen:
             logger.info("Sweep: %s inbound contacts re-enqueued", len(seen))
         outbound = sweep_outbox()
