@@ -88,20 +88,21 @@ def _safe_url(url: str) -> str:
 @click.option("--fork/--no-fork", default=False, show_default=True,
               help="Run each job in a forked child (isolation) instead of in this process (latency).")
 def worker(burst: bool, fork: bool) -> None:
-    """Run an RQ worker (needs REDIS_URL); any number of them may run on any machines."""
-    from rq import SimpleWorker, Worker
+    """Run an RQ worker (needs REDIS_URL); any number of them may run on any machines.
 
+    It survives Redis and PostgreSQL outages: it waits with backoff and carries on when they return.
+    """
+    from bot.logs import capture_stderr
     from workers import runtime
-    from workers.queue import get_queue
+    from workers.supervise import run_worker
 
+    capture_stderr()
     app = build_app(EMBEDDED_WORKER=False)
     if not app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: `inaam serve` runs the embedded worker itself")
     runtime.set_app(app)
     _warm_up()
-    queue = get_queue(app)
-    worker_class = Worker if fork else SimpleWorker
-    worker_class([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)
+    run_worker(app, burst=burst, fork=fork)
 
 
 def _warm_up() -> None:
@@ -117,19 +118,22 @@ def _warm_up() -> None:
 
 @main.command()
 def scheduler() -> None:
-    """Run periodic jobs (the sweeper) with RQ's cron scheduler (needs REDIS_URL)."""
-    from rq.cron import CronScheduler
-
+    """Run periodic jobs (the sweepers) with RQ's cron scheduler (needs REDIS_URL); survives Redis outages."""
+    from bot.logs import capture_stderr
     from workers import jobs
-    from workers.queue import DEFAULT_QUEUE, DEFAULT_SWEEP_EVERY_SECONDS, OUTBOX_SWEEP_EVERY_SECONDS, get_queue
+    from workers.queue import DEFAULT_QUEUE, DEFAULT_SWEEP_EVERY_SECONDS, OUTBOX_SWEEP_EVERY_SECONDS
+    from workers.supervise import run_scheduler
 
+    capture_stderr()
     app = build_app(EMBEDDED_WORKER=False)
     if not app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: `inaam serve` runs the sweeper itself")
-    cron = CronScheduler(connection=get_queue(app).connection)
-    cron.register(jobs.sweep, DEFAULT_QUEUE, interval=DEFAULT_SWEEP_EVERY_SECONDS)
-    cron.register(jobs.sweep_outbox, DEFAULT_QUEUE, interval=OUTBOX_SWEEP_EVERY_SECONDS)
-    cron.start()
+
+    def register(cron: Any) -> None:
+        cron.register(jobs.sweep, DEFAULT_QUEUE, interval=DEFAULT_SWEEP_EVERY_SECONDS)
+        cron.register(jobs.sweep_outbox, DEFAULT_QUEUE, interval=OUTBOX_SWEEP_EVERY_SECONDS)
+
+    run_scheduler(app, register)
 
 
 @main.group()

@@ -13,7 +13,19 @@ from typing import Any
 
 import structlog
 
-_PHONE = re.compile(r"(?<![\w])(\+?\d[\d ]{8,14}\d)(?![\w])")
+_PHONE = re.compile(r"(?<![\w\-/.])(\+?\d[\d ]{8,14}\d)(?![\w\-/]|\.\d)")
+_ENCODED_PHONE = re.compile(r"(%2B|%2b)(\d{2})(\d{4,11})(\d{4})(?!\d)")
+"""A phone number standing alone; digits inside ids (``job-123…``, ``SM12…``, ``/path/123…``) are not."""
+
+ROUTINE = {
+    "twilio.http_client": None,
+    "rq.scheduler": re.compile(r"scheduler lock|Scheduler for .* started|releasing locks"),
+    "rq.worker": re.compile(r"Job OK|: [\w.-]+: |cleaning (group )?registries|subscribing|Registered|"
+                            r"Successfully completed|result is kept|Sent heartbeat"),
+    "rq.cron": re.compile(r"[Ee]nqueu|Registered|registering birth"),
+    "rq.job": None,
+}
+"""Loggers (and messages; None: all) whose INFO lines are routine: shown only at DEBUG level."""
 _SECRET_KEYS = {"auth_token", "token", "password", "secret", "authorization", "twilio_auth_token", "coupon_secret"}
 
 
@@ -27,6 +39,7 @@ def mask_phone(text: str) -> str:
         keep_head = 3 if digits.startswith("+") else 2
         return digits[:keep_head] + "*" * (len(digits) - keep_head - 4) + digits[-4:]
 
+    text = _ENCODED_PHONE.sub(lambda m: m.group(1) + m.group(2) + "*" * len(m.group(3)) + m.group(4), text)
     return _PHONE.sub(repl, text)
 
 
@@ -37,6 +50,63 @@ def _mask(_logger: Any, _name: str, event: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, str):
             event[key] = mask_phone(value)
     return event
+
+
+class RoutineToDebug(logging.Filter):
+    """Demote routine INFO lines (scheduler locks, per-job lines, Twilio HTTP dumps) to DEBUG."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO:
+            return True
+        name = record.name
+        for prefix, pattern in ROUTINE.items():
+            ours = name == prefix or name.startswith(prefix + ".")
+            if ours and (pattern is None or pattern.search(record.getMessage())):
+                record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+                return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return True
+
+
+class StderrToLog:
+    """Stands in for ``sys.stderr``: text written there (a child process's traceback) becomes one log record."""
+
+    encoding = "utf-8"
+
+    def __init__(self) -> None:
+        self._buffer = ""
+        self._logger = logging.getLogger("stderr")
+
+    def write(self, text: str) -> int:
+        self._buffer += text
+        if self._buffer.endswith("\n"):
+            last = self._buffer.rstrip("\n").rsplit("\n", 1)[-1]
+            # a traceback ends at its first unindented line that is not a header ("...:")
+            if not last.startswith((" ", "\t", "Traceback")) and not last.endswith(":"):
+                self.flush()
+        if len(self._buffer) > 65536:
+            self.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        text, self._buffer = self._buffer.strip("\n"), ""
+        if text:
+            self._logger.error(text)
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return sys.__stderr__.fileno()
+
+
+def capture_stderr() -> None:
+    """Send what is written to stderr (tracebacks of RQ's child processes) through the JSON log."""
+    if isinstance(sys.stderr, StderrToLog):
+        return
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stderr:
+            handler.setStream(sys.__stderr__)
+    sys.stderr = StderrToLog()  # type: ignore[assignment]
 
 
 def configure(level: str = "INFO", *, json: bool = True) -> None:
@@ -55,6 +125,7 @@ def configure(level: str = "INFO", *, json: bool = True) -> None:
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)
+    handler.addFilter(RoutineToDebug())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -34,6 +34,14 @@ def _twiml() -> Response:
     return Response(EMPTY_TWIML, status=200, mimetype="text/xml")
 
 
+@bp.before_request
+def _refuse_oversized() -> None:
+    """413 for a body over the limit before anything else (signature check included) reads it."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and (request.content_length or 0) > limit:
+        abort(413)
+
+
 def _verify_signature() -> None:
     """403 unless X-Twilio-Signature matches PUBLIC_BASE_URL + path (+ query) with our token."""
     url = current_app.config["PUBLIC_BASE_URL"] + request.path

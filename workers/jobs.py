@@ -112,24 +112,28 @@ def sweep() -> dict[str, int]:
 def sweep_outbox() -> int:
     """Enqueue a send for every contact with rows nobody is sending: new rows written by any
     process (a CLI beside the server, a campaign) and rows of attempts that died mid-call."""
-    from workers.queue import enqueue
+    from workers.queue import OUTBOX_SWEEP_EVERY_SECONDS, enqueue
 
     with app_context() as app:
         now = utcnow()
         fresh = now - dt.timedelta(seconds=float(app.config.get("OUTBOX_AFTER_SECONDS", 2)))
         stale = now - sender.stale_after(app.config)
         with sessions(app)() as session:
+            busy = (select(OutboundMessage.contact_id)
+                    .where(OutboundMessage.status == OutboundStatus.SENDING.value,
+                           OutboundMessage.send_started_at >= stale))
             contacts = session.scalars(
                 select(OutboundMessage.contact_id)
                 .where(or_(
                     and_(OutboundMessage.status == OutboundStatus.PENDING.value, OutboundMessage.created_at < fresh),
                     and_(OutboundMessage.status == OutboundStatus.SENDING.value,
                          OutboundMessage.send_started_at < stale),
-                ))
+                ), OutboundMessage.contact_id.not_in(busy))
                 .distinct()
             ).all()
-        for contact_id in contacts:
-            enqueue(app, send_outbox, contact_id, job_id=f"outbox-{contact_id}")
+        bucket = int(now.timestamp()) // OUTBOX_SWEEP_EVERY_SECONDS
+        for contact_id in contacts:  # one job per contact per sweep at most (ids stay taken while kept)
+            enqueue(app, send_outbox, contact_id, job_id=f"outbox-{contact_id}-{bucket}")
         if contacts:
-            logger.info("Outbox sweep: %s contacts with unsent messages enqueued", len(contacts))
+            logger.debug("Outbox sweep: %s contacts with unsent messages enqueued", len(contacts))
         return len(contacts)

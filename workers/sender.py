@@ -57,6 +57,8 @@ class Attempt:
     started_at: dt.datetime
     previous_start: dt.datetime | None = None
     """Set when the row was found ``sending`` from an attempt that died: reconcile first."""
+    reconcile_since: dt.datetime | None = None
+    """Lower bound of the Twilio lookup: the row's creation (any earlier attempt started after it)."""
 
 
 class Busy(Exception):
@@ -104,7 +106,8 @@ def claim_next(factory: sessionmaker[Session], contact_id: int, config: Any) -> 
             ).rowcount
             if claimed != 1:
                 continue  # another process took it between our read and our update
-            return Attempt(row.id, row.to, row.body, now, previous_start=previous)
+            return Attempt(row.id, row.to, row.body, now, previous_start=previous,
+                           reconcile_since=row.created_at if previous is not None else None)
 
 
 def _same_start(value: dt.datetime | None) -> Any:
@@ -185,12 +188,13 @@ def record_result(factory: sessionmaker[Session], attempt: Attempt, result: Resu
 def reconcile(client: Any, attempt: Attempt, config: Any, claimed_sids: set[str]) -> Result | None:
     """Twilio's record of an earlier attempt of this row, if it has one (matched on body and time).
 
-    Asks the Message list filtered by To, From and DateSent> (the attempt's start); a message
+    Asks the Message list filtered by To, From and DateSent> (the row's creation: every earlier
+    attempt, including an earlier takeover that died too, started after it); a message
     accepted but not yet sent has no date_sent, so the newest page without the date filter is
     also checked. ``claimed_sids`` are SIDs already recorded on other rows: never matched twice.
     """
-    assert attempt.previous_start is not None
-    since = attempt.previous_start - CLOCK_SKEW
+    assert attempt.reconcile_since is not None
+    since = attempt.reconcile_since - CLOCK_SKEW
     params = {"to": attempt.to, "from_": config["TWILIO_WHATSAPP_FROM"]}
     candidates = list(client.messages.stream(date_sent_after=since, page_size=50, limit=500, **params))
     candidates += list(client.messages.stream(page_size=50, limit=50, **params))
@@ -230,11 +234,16 @@ def send_pending(factory: sessionmaker[Session], contact_id: int, config: Any) -
         if attempt is None:
             return sent
         result = None
+        logger.debug("Outbound %s: attempt at %s (earlier attempt %s)", attempt.out_id, attempt.started_at,
+                     attempt.previous_start)
         if attempt.previous_start is not None:
+            assert attempt.reconcile_since is not None
             result = reconcile(client, attempt, config,
-                               _recorded_sids(factory, contact_id, attempt.previous_start))
+                               _recorded_sids(factory, contact_id, attempt.reconcile_since))
             if result is not None:
                 logger.info("Outbound %s: Twilio already had it (%s); not sent again", attempt.out_id, result.sid)
+            else:
+                logger.info("Outbound %s: Twilio does not have it; sending", attempt.out_id)
         if result is None:
             result = call_twilio(client, attempt, config)
         if result is None:
