@@ -75,6 +75,39 @@ def claims_command(directory: Path, bot_path: bool, as_json: bool) -> None:
         click.echo(json.dumps(report, indent=2, default=str))
 
 
+@bench.command("chaos")
+@click.option("--numbers", type=click.IntRange(1, 500), default=40, show_default=True, help="WhatsApp numbers.")
+@click.option("--seconds", type=click.FloatRange(5, 600), default=60.0, show_default=True,
+              help="How long faults are injected (the conversations are paced over it).")
+@click.option("--redis-down", type=click.FloatRange(1, 120), default=10.0, show_default=True,
+              help="Seconds Redis stays stopped.")
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def chaos_command(numbers: int, seconds: float, redis_down: float, seed: int, as_json: bool) -> None:
+    """Crashes and outages against the Procfile's processes: exit 1 unless nothing was lost or sent twice.
+
+    Starts its own PostgreSQL cluster and Redis on free ports (nothing shared is touched).
+    """
+    import json
+    import logging
+
+    from bench import chaos
+
+    logging.getLogger().setLevel(logging.WARNING)
+    try:
+        figures = chaos.run(numbers, seconds, redis_down=redis_down, seed=seed, echo=click.echo)
+    except (RuntimeError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(figures, indent=2))
+    else:
+        for key, value in figures.items():
+            click.echo(f"{key:>28}: {value}")
+    click.echo("CHAOS RUN OK: every number got exactly its replies." if figures["ok"] else "CHAOS RUN FAILED.")
+    if not figures["ok"]:
+        raise SystemExit(1)
+
+
 def _program_with_key(directory: Path, tmp: Path) -> str | None:
     """The default program, trusting DIR's e-invoice public key when DIR ships one."""
     from bench.claims import PUBLIC_KEY_NAME

@@ -130,7 +130,8 @@ def scheduler() -> None:
         raise click.ClickException("REDIS_URL is not set: `inaam serve` runs the sweeper itself")
 
     def register(cron: Any) -> None:
-        cron.register(jobs.sweep, DEFAULT_QUEUE, interval=DEFAULT_SWEEP_EVERY_SECONDS)
+        every = int(os.environ.get("INAAM_SWEEP_EVERY_SECONDS") or DEFAULT_SWEEP_EVERY_SECONDS)
+        cron.register(jobs.sweep, DEFAULT_QUEUE, interval=every)
         cron.register(jobs.sweep_outbox, DEFAULT_QUEUE, interval=OUTBOX_SWEEP_EVERY_SECONDS)
 
     run_scheduler(app, register)

@@ -105,7 +105,7 @@ VALUES = st.one_of(ANY_TEXT, st.text(alphabet="9\x00", min_size=0, max_size=400)
 FORMS = st.dictionaries(st.one_of(st.sampled_from(FIELDS), ANY_TEXT.filter(bool)), VALUES, max_size=12)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                     HealthCheck.too_slow])
 @given(form=FORMS, sender=st.sampled_from(["whatsapp:+919812345678", "whatsapp:+447700900123", None]))
 def test_any_signed_inbound_is_stored_and_answered_200(app: Any, form: dict[str, str], sender: str | None) -> None:
@@ -116,7 +116,7 @@ def test_any_signed_inbound_is_stored_and_answered_200(app: Any, form: dict[str,
     assert _stored(app, form) is not None
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                     HealthCheck.too_slow])
 @given(form=FORMS)
 def test_any_signed_status_callback_is_answered_without_5xx(app: Any, form: dict[str, str]) -> None:

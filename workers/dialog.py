@@ -22,12 +22,13 @@ from storage.outbox import queue_reply
 logger = logging.getLogger(__name__)
 
 
-def oldest_pending(session: Session, contact_id: int) -> InboundMessage | None:
+def oldest_pending(session: Session, contact_id: int, skip: frozenset[int] = frozenset()) -> InboundMessage | None:
     """The contact's oldest unprocessed message, skipping those whose file waits for a retry."""
     return session.scalar(
         select(InboundMessage)
         .where(InboundMessage.contact_id == contact_id, InboundMessage.status == InboundStatus.RECEIVED.value,
-               or_(InboundMessage.not_before.is_(None), InboundMessage.not_before <= utcnow()))
+               or_(InboundMessage.not_before.is_(None), InboundMessage.not_before <= utcnow()),
+               InboundMessage.id.not_in(skip) if skip else InboundMessage.id.is_not(None))
         .order_by(InboundMessage.id)
         .limit(1)
     )
@@ -68,18 +69,20 @@ def drain_contact(factory: sessionmaker[Session], contact_id: int, *, program: A
     returns False the message waits (its file is retried later) and the next one goes ahead.
     """
     handled = 0
+    deferred: set[int] = set()  # waiting for a file's retry: the sweeper brings them back, not this loop
     while True:
         with factory() as session:
-            msg = oldest_pending(session, contact_id)
+            msg = oldest_pending(session, contact_id, frozenset(deferred))
             msg_id = msg.id if msg else None
         if msg_id is None:
             return handled
         if prepare is not None and prepare(msg_id) is False:
+            deferred.add(msg_id)
             continue
         try:
             with factory.begin() as session:
                 contact = lock_contact(session, contact_id)
-                msg = oldest_pending(session, contact_id)
+                msg = oldest_pending(session, contact_id, frozenset(deferred))
                 if msg is None or msg.id != msg_id:
                     continue  # another worker took it, or an older one appeared: look again
                 msg.attempts += 1

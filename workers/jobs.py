@@ -82,7 +82,7 @@ def sweep() -> dict[str, int]:
         factory = sessions(app)
         now = utcnow()
         cutoff = now - dt.timedelta(seconds=int(app.config["SWEEP_AFTER_SECONDS"]))
-        bucket = int(now.timestamp()) // 60
+        bucket = int(now.timestamp()) // 10  # a job id is taken while RQ keeps the job: one new try per 10 s
         with factory() as session:
             inbound = session.execute(
                 select(InboundMessage.id, InboundMessage.contact_id, InboundMessage.not_before)
@@ -99,7 +99,7 @@ def sweep() -> dict[str, int]:
             if contact_id in seen:
                 continue  # one job drains the whole contact in order
             seen.add(contact_id)
-            # A file's retry gets one job per scheduled attempt; anything else one per minute at most.
+            # A file's retry gets one job per scheduled attempt; anything else one per 10 s at most.
             key = (f"retry-{inbound_id}-{int(not_before.timestamp() * 1000)}" if not_before
                    else f"sweep-{inbound_id}-{bucket}")
             enqueue(app, handle_inbound, inbound_id, job_id=key)

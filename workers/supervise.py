@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 OUTAGE_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, DBAPIError, OSError)
 """Errors that mean a service went away, not a bug."""
 
-MAX_BACKOFF_SECONDS = 15.0
+MAX_BACKOFF_SECONDS = 5.0
 
 
 class _Stop:
