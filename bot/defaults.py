@@ -41,3 +41,14 @@ DEFAULT_SEND_STALE_SECONDS = 20
 
 DEFAULT_MEDIA_HOSTS = ("api.twilio.com", "*.twiliocdn.com", "s3-external-1.amazonaws.com")
 """Hosts media may come from besides TWILIO_API_BASE_URL's (INAAM_MEDIA_HOSTS adds more)."""
+
+DEFAULT_TWILIO_CONTENT_BASE_URL = "https://content.twilio.com"
+"""Twilio's Content API (templates, quick replies, list pickers)."""
+DEFAULT_CAMPAIGN_RATE = 80
+"""Campaign messages per second per WhatsApp sender (Twilio's default throughput for one sender)."""
+DEFAULT_CAMPAIGN_BATCH = 200
+"""Recipients one campaign job claims at a time."""
+DEFAULT_CAMPAIGN_PARALLEL = 4
+"""Campaign batch jobs running at once (spread over however many workers there are)."""
+DEFAULT_HANDOFF_TIMEOUT_MINUTES = 240
+"""A conversation handed to a person returns to the bot after this long without an agent reply."""

@@ -63,6 +63,7 @@ def _stop(*procs: subprocess.Popen[bytes]) -> None:
 
 def _queue_notice(database_url: str, body: str) -> None:
     """What `inaam claims review --approve` does in another process: an outbox row, no job."""
+    from storage.base import utcnow
     from storage.contacts import get_or_create_contact
     from storage.db import make_engine, make_session_factory
     from storage.outbox import queue_reply
@@ -71,6 +72,7 @@ def _queue_notice(database_url: str, body: str) -> None:
     try:
         with make_session_factory(engine).begin() as session:
             contact = get_or_create_contact(session, PHONE)
+            contact.last_inbound_at = utcnow()  # the member wrote earlier: inside the 24-hour window
             queue_reply(session, contact, [("test", body)])
     finally:
         engine.dispose()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -55,6 +55,8 @@ class Attempt:
     to: str
     body: str
     started_at: dt.datetime
+    args: dict[str, Any] = field(default_factory=dict)
+    """What to send besides From/To: ``body``, or a template's ``content_sid`` + ``content_variables``."""
     previous_start: dt.datetime | None = None
     """Set when the row was found ``sending`` from an attempt that died: reconcile first."""
     reconcile_since: dt.datetime | None = None
@@ -69,7 +71,7 @@ def stale_after(config: Any) -> dt.timedelta:
     return dt.timedelta(seconds=float(config.get("SEND_STALE_SECONDS", DEFAULT_STALE_SECONDS)))
 
 
-def claim_next(factory: sessionmaker[Session], contact_id: int, config: Any) -> Attempt | None:
+def claim_next(factory: sessionmaker[Session], contact_id: int, config: Any, client: Any = None) -> Attempt | None:
     """Mark the contact's oldest unsent row ``sending`` and commit; None when nothing is left.
 
     A row already ``sending`` from a recent attempt means another sender is at work (Busy); one
@@ -97,17 +99,32 @@ def claim_next(factory: sessionmaker[Session], contact_id: int, config: Any) -> 
                 row.status = OutboundStatus.SKIPPED.value
                 row.updated_at = now
                 continue
+            plan = _plan(session, row, config, client, now)
+            if plan.skip:
+                row.status, row.note, row.updated_at = OutboundStatus.SKIPPED.value, plan.skip, now
+                continue
             claimed = session.execute(
                 update(OutboundMessage)
                 .where(OutboundMessage.id == row.id, OutboundMessage.status == row.status,
                        _same_start(row.send_started_at))
-                .values(status=SENDING, send_started_at=now, attempts=OutboundMessage.attempts + 1, updated_at=now)
+                .values(status=SENDING, send_started_at=now, attempts=OutboundMessage.attempts + 1, updated_at=now,
+                        content_sid=plan.args.get("content_sid"))
                 .execution_options(synchronize_session=False)
             ).rowcount
             if claimed != 1:
                 continue  # another process took it between our read and our update
-            return Attempt(row.id, row.to, row.body, now, previous_start=previous,
+            return Attempt(row.id, row.to, row.body, now, args=dict(plan.args), previous_start=previous,
                            reconcile_since=row.created_at if previous is not None else None)
+
+
+def _plan(session: Session, row: OutboundMessage, config: Any, client: Any, now: dt.datetime) -> Any:
+    """Free text inside WhatsApp's 24-hour window, the approved template outside it (``content.window``)."""
+    from content.window import SendPlan, plan_send
+
+    contact = session.get(Contact, row.contact_id)
+    if contact is None:
+        return SendPlan(skip="no_contact")
+    return plan_send(session, row, contact, config, client, now)
 
 
 def _same_start(value: dt.datetime | None) -> Any:
@@ -124,8 +141,9 @@ def create_params(attempt: Attempt, config: Any) -> dict[str, Any]:
     """The keyword arguments of ``client.messages.create`` for ``attempt``."""
     from bot.twilio_client import status_callback_url
 
-    return {"from_": config["TWILIO_WHATSAPP_FROM"], "to": attempt.to, "body": attempt.body,
-            "status_callback": status_callback_url(config)}
+    args = attempt.args or {"body": attempt.body}
+    return {"from_": config["TWILIO_WHATSAPP_FROM"], "to": attempt.to, "status_callback": status_callback_url(config),
+            **args}
 
 
 @dataclass(frozen=True)
@@ -198,13 +216,17 @@ def reconcile(client: Any, attempt: Attempt, config: Any, claimed_sids: set[str]
     params = {"to": attempt.to, "from_": config["TWILIO_WHATSAPP_FROM"]}
     candidates = list(client.messages.stream(date_sent_after=since, page_size=50, limit=500, **params))
     candidates += list(client.messages.stream(page_size=50, limit=50, **params))
-    for message in sorted(candidates, key=lambda m: m.date_created or since):
-        created = message.date_created
-        if message.sid in claimed_sids or (created is not None and created < since.replace(microsecond=0)):
-            continue
-        if (message.body or "") == attempt.body:
-            return Result(sid=message.sid, status=(message.status or OutboundStatus.QUEUED.value).lower())
-    return None
+    fresh = [m for m in sorted(candidates, key=lambda m: m.date_created or since)
+             if m.sid not in claimed_sids and not (m.date_created is not None
+                                                   and m.date_created < since.replace(microsecond=0))]
+    match = next((m for m in fresh if (m.body or "") == attempt.body), None)
+    if match is None and attempt.args.get("content_sid"):
+        # A template's body at Twilio is its rendered text, not ours: the oldest unclaimed message
+        # since the row was written is taken as this one (never sending twice wins over certainty).
+        match = fresh[0] if fresh else None
+    if match is None:
+        return None
+    return Result(sid=match.sid, status=(match.status or OutboundStatus.QUEUED.value).lower())
 
 
 def _recorded_sids(factory: sessionmaker[Session], contact_id: int, since: dt.datetime) -> set[str]:
@@ -222,13 +244,13 @@ def send_pending(factory: sessionmaker[Session], contact_id: int, config: Any) -
     Raises:
         TransientSendError: Twilio could not take a message now; the rest wait for the retry.
     """
-    from bot.twilio_client import client_for
+    from content.api import content_client
 
-    client = client_for(config)
+    client = content_client(config)
     sent = 0
     while True:
         try:
-            attempt = claim_next(factory, contact_id, config)
+            attempt = claim_next(factory, contact_id, config, client)
         except Busy:
             return sent
         if attempt is None:
