@@ -23,6 +23,9 @@ logger = logging.getLogger(__name__)
 
 TransientSendError = sender.TransientSendError
 
+RETRY_GRACE = dt.timedelta(minutes=5)
+"""A row Twilio refused for now is left to its job's backoff this long before the outbox sweep takes it."""
+
 
 def handle_inbound(inbound_id: int) -> int:
     """Fetch the message's media, then run the contact's pending messages in order."""
@@ -125,7 +128,9 @@ def sweep_outbox() -> int:
             contacts = session.scalars(
                 select(OutboundMessage.contact_id)
                 .where(or_(
-                    and_(OutboundMessage.status == OutboundStatus.PENDING.value, OutboundMessage.created_at < fresh),
+                    and_(OutboundMessage.status == OutboundStatus.PENDING.value, OutboundMessage.created_at < fresh,
+                         # refused for now (429) rows are retried by their job's backoff, not every sweep
+                         or_(OutboundMessage.attempts == 0, OutboundMessage.updated_at < now - RETRY_GRACE)),
                     and_(OutboundMessage.status == OutboundStatus.SENDING.value,
                          OutboundMessage.send_started_at < stale),
                 ), OutboundMessage.contact_id.not_in(busy))

@@ -31,17 +31,17 @@ from storage.models import InboundMessage, Media, MediaStatus
 
 logger = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT, READ_TIMEOUT = 3, 5
+CONNECT_TIMEOUT, READ_TIMEOUT = 3, 4
 """Seconds for the media fetch (connect, between bytes)."""
 
-TOTAL_SECONDS = 15.0
+TOTAL_SECONDS = 10.0
 """Longest one download may take, however slowly the bytes trickle."""
 
 MAX_REDIRECTS = 5
 RETRY_WINDOW = dt.timedelta(seconds=120)
 """How long transient failures are retried before the member is asked to send the file again."""
 
-BACKOFF_SECONDS = (5, 10, 20, 30, 45)
+BACKOFF_SECONDS = (10, 20, 30, 30, 30)
 """Wait before the n-th retry (the last value repeats until RETRY_WINDOW has passed)."""
 
 
