@@ -25,6 +25,9 @@ def balance_text(turn: Turn) -> str:
     tier = turn.program.tier_for(lifetime_earned(turn.session, member))
     if tier is not None:
         lines.append(turn.t("balance.tier", tier=tier.name))
+    from payouts.summary import balance_lines
+
+    lines += balance_lines(turn)
     return "\n".join(lines)
 
 

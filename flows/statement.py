@@ -37,6 +37,11 @@ def show(turn: Turn) -> None:
                 balance=format_number(line.balance_after),
             )
         )
+    from payouts.summary import statement_lines
+
+    payouts = statement_lines(turn)
+    if payouts:
+        out += ["", *payouts]
     turn.say_text("statement.title", "\n".join(out))
     turn.say("common.menu_hint")
 

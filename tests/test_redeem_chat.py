@@ -1,0 +1,85 @@
+"""Redemption by chat, end to end: menu → amount → UPI validated (holder name) → PAN → summary → YES
+→ hold → payout at the RazorpayX stand-in → signed webhook → posted, UTR to the member."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select, text
+
+from payouts.models import PayoutProfile, Redemption
+from storage import ledger
+from storage.db import sessions
+from storage.models import Member
+from tests.botkit import run_jobs
+from tests.payoutkit import payout_env, post_event, razorpayx
+
+
+@pytest.fixture
+def rzp() -> Iterator[object]:
+    with razorpayx() as server:
+        yield server
+
+
+@pytest.fixture
+def papp(make_app, rzp):  # type: ignore[no-untyped-def]
+    return make_app(**payout_env(rzp))
+
+
+@pytest.fixture
+def member_user(papp, standin):  # type: ignore[no-untyped-def]
+    from tests.botkit import WhatsAppUser
+
+    u = WhatsAppUser(client=papp.test_client(), standin=standin, app=papp)
+    for msg in ("hi", "1", "Ramesh Kumar", "1", "226010", "ramesh.kumar@okaxis", "yes"):
+        u.send(msg)
+    u.replies()
+    with sessions(papp).begin() as s:
+        m = s.scalar(select(Member))
+        ledger.transfer(s, source=ledger.ISSUANCE, dest=m.account_id, points=4000, reason="qr_claim",
+                        idempotency_key="test-credit")
+    return u
+
+
+def test_upi_redemption_end_to_end(papp, rzp, member_user) -> None:  # type: ignore[no-untyped-def]
+    u = member_user
+    menu = u.ask("redeem")
+    assert "4,100 points" in menu and "1. Cash to your UPI ID" in menu
+    amounts = u.ask("1")
+    assert "₹500 = 2,000 points" in amounts
+    ask_upi = u.ask("500")
+    assert "ra••••ar@okaxis" in ask_upi and "ramesh.kumar" not in ask_upi
+    holder = u.ask("1")
+    assert "Paying RAMESH KUMAR at ra••••ar@okaxis" in holder
+    pan = u.ask("YES")
+    assert "PAN" in pan
+    assert "5 letters" in u.ask("ABC123")
+    u.ask("abcpk1234l")
+    summary = u.ask("Shri Ramesh Kumar")
+    assert "matched" in summary and "2,000 points → ₹500" in summary and "You receive: ₹500" in summary
+    assert "No TDS" in summary
+    done = u.ask("हाँ")
+    assert "on its way" in done
+    with sessions(papp)() as s:
+        row = s.scalar(select(Redemption))
+        assert row.status == "processing" and row.payout_id and row.idempotency_key == f"inaam-rdm-{row.id}"
+        m = s.scalar(select(Member))
+        assert ledger.balance(s, m.account_id) == 2100
+        prof = s.get(PayoutProfile, m.id)
+        assert prof.kyc_status == "verified" and prof.pan == "ABCPK1234L"
+        raw = s.execute(text("select upi_id from members")).scalar()
+        assert "okaxis" not in raw  # encrypted at rest
+    assert "on the way since" in u.ask("balance")
+    events = rzp.settle(row.payout_id, send=False)
+    assert post_event(papp, rzp, events[0]) == 200
+    assert post_event(papp, rzp, events[0]) == 200  # duplicate: no effect
+    run_jobs(papp)
+    paid = "\n".join(u.replies())
+    assert "₹500 has reached your UPI ID" in paid and events[0]["payload"]["payout"]["entity"]["utr"] in paid
+    assert paid.count("has reached") == 1
+    with sessions(papp)() as s:
+        assert s.scalar(select(Redemption)).status == "processed"
+        assert ledger.verify(s) == []
+    assert "UTR" in u.ask("balance")
+    assert rzp.payout_count() == 1
