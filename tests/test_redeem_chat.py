@@ -83,3 +83,29 @@ def test_upi_redemption_end_to_end(papp, rzp, member_user) -> None:  # type: ign
         assert ledger.verify(s) == []
     assert "UTR" in u.ask("balance")
     assert rzp.payout_count() == 1
+
+
+def test_profile_change_upi_name_and_pin(papp, rzp, member_user) -> None:  # type: ignore[no-untyped-def]
+    u = member_user
+    shown = u.ask("profile")
+    assert "Name: Ramesh Kumar" in shown and "ra••••ar@okaxis" in shown and "ramesh.kumar@" not in shown
+    assert "Please send your UPI ID" in u.ask("UPI change karna hai")
+    holder = u.ask("kamla.devi@oksbi")
+    assert "Paying KAMLA DEVI at ka••••vi@oksbi" in holder
+    assert "ka••••vi@oksbi" in u.ask("1")
+    assert "name" in u.ask("mera naam badlo").lower()
+    assert "doesn't look like a name" in u.ask("balance")
+    assert "Ramesh K. Verma" in u.ask("Ramesh K. Verma")
+    u.ask("profile")
+    u.ask("3")
+    assert "226001" in u.ask("226001")
+    with sessions(papp)() as s:
+        m = s.scalar(select(Member))
+        prof = s.get(PayoutProfile, m.id)
+        assert (m.name, m.pin_code, m.upi_id) == ("Ramesh K. Verma", "226001", "kamla.devi@oksbi")
+        assert prof.upi_changed_at is not None and prof.upi_holder_name == "KAMLA DEVI"
+    # A changed UPI ID starts the cooling-off: no payout to it for 24 hours.
+    u.ask("redeem")
+    u.ask("1")
+    u.ask("100")
+    assert "newly changed UPI ID start" in u.ask("1")
