@@ -250,3 +250,6 @@ from bot.cli_claims import register as _register_claims  # noqa: E402
 
 _register_claims(main)
 _register_bench(main)
+from payouts.cli import register as _register_payouts  # noqa: E402
+
+_register_payouts(main)

@@ -150,6 +150,7 @@ FLOW = Flow(
         ASK_NAME: [on(_person_name, got_name, invalid="profile.bad_name")],
         ASK_PIN: [on(match.pin_code, got_pin, invalid="enroll.bad_pin")],
     },
+    fallbacks=[on(upi_steps.other_intent, upi_steps.leave_for_other)],
     menu_label="menu.profile",
     menu_order=60,
     start=show_from_menu,

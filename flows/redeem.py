@@ -366,6 +366,7 @@ FLOW = Flow(
         ASK_PAN_NAME: [on(_person_name, got_pan_name, invalid="kyc.bad_name")],
         CONFIRM: [on(match.yes_no, confirmed), on(match.any_text, bad_confirm)],
     },
+    fallbacks=[on(upi_steps.other_intent, upi_steps.leave_for_other)],
     menu_label="menu.redeem",
     menu_order=50,
     start=start,

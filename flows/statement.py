@@ -12,7 +12,7 @@ STATEMENT_LINES = 10
 
 KNOWN_REASONS = {
     "welcome_bonus", "qr_claim", "invoice_claim", "reversal", "hold", "hold_release",
-    "redemption", "expiry", "adjustment",
+    "redemption", "expiry", "adjustment", "tier_bonus",
 }
 """Ledger reasons with their own catalog line ``reason.<name>``; others show as 'adjustment'."""
 

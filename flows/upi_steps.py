@@ -21,6 +21,22 @@ logger = logging.getLogger(__name__)
 _VPA = match.upi_id
 
 
+def other_intent(turn: Turn) -> str | None:
+    """Another request typed mid-flow ('balance', 'hisab dikhao', 'redeem'): value is its intent."""
+    if turn.media:
+        return None
+    found = match.intent_of(turn.text)
+    return found if found in ("balance", "statement", "redeem") else None
+
+
+def leave_for_other(turn: Turn) -> None:
+    """Drop the current flow and handle the message afresh (the member asked for something else)."""
+    from flows import engine
+
+    engine.finish(turn)
+    engine.handle(turn)
+
+
 def upi_text(turn: Turn) -> str | None:
     """A UPI ID typed alone ('handle@psp'); value is the lower-cased VPA."""
     return _VPA(turn)
