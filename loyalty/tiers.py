@@ -76,17 +76,19 @@ def recalculate(session: Session, program: Program, member: Member, now: dt.date
     return change
 
 
-def multiplier_for(session: Session, program: Program, member: Member, now: dt.datetime) -> Tier | None:
-    """The tier whose multiplier applies to a credit now (the stored tier, else the computed one)."""
+def multiplier_for(session: Session, program: Program, member: Member, now: dt.datetime,
+                   base_points: int = 0) -> Tier | None:
+    """The tier whose multiplier applies to a credit: the member's tier *before* it (stored, else computed
+    from the window's earnings without this credit)."""
     name = stored_tier(session, member.id)
     tier = next((t for t in program.tiers if t.name == name), None) if name else None
-    return tier or tier_of(session, program, member, now)
+    return tier or program.tier_for(earned_in_window(session, program, member, now) - base_points)
 
 
 def apply_bonus(session: Session, program: Program, member: Member, *, base_points: int, key: str,
                 now: dt.datetime) -> int:
     """Post the tier bonus for a credit of ``base_points`` (idempotent on ``key``); returns the bonus."""
-    tier = multiplier_for(session, program, member, now)
+    tier = multiplier_for(session, program, member, now, base_points)
     if tier is None or tier.multiplier_percent <= 100 or base_points <= 0 or member.account_id is None:
         return 0
     bonus = base_points * (tier.multiplier_percent - 100) // 100
