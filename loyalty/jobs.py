@@ -43,7 +43,8 @@ def recalculate_tiers(app: Any, now: Any = None) -> int:
                 lang = contact.lang or "en"
                 msgid = "tier.promoted" if change.promoted else "tier.demoted"
                 name = tier_name_in(lang, change.new)
-                queue_template(session, contact, "tier_change", {"1": name}, fallback_msgid=msgid, tier=name)
+                queue_template(session, contact, "tier_change", {"name": member.name, "tier": name},
+                               fallback_msgid=msgid, tier=name)
     return changed
 
 

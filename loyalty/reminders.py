@@ -53,7 +53,8 @@ def send_reminders(factory: sessionmaker[Session], program: Program, today: dt.d
                     continue  # already reminded for this date and step
                 lang = contact.lang or "en"
                 points, date = format_number(item.points), format_day(lang, day)
-                queue_template(session, contact, TEMPLATE, {"1": points, "2": date},
+                name = contact.member.name if contact.member else ""
+                queue_template(session, contact, TEMPLATE, {"name": name, "points": points, "date": date},
                                fallback_msgid="expiry.reminder", points=points, date=date, days=days)
                 count += 1
         sent[days] = count

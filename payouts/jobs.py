@@ -21,7 +21,7 @@ from storage import ledger
 from storage.crypto import mask_upi
 from storage.db import sessions
 from storage.models import Contact, Member
-from storage.outbox import queue_reply
+from storage.outbox import queue_template
 from workers.runtime import app_context
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,8 @@ REASON_MSGIDS = {
 }
 
 
-def notice_text(session: Session, notice: service.Notice, lang: str) -> str:
+def notice_params(session: Session, notice: service.Notice, lang: str) -> dict[str, object]:
+    """The placeholders of a notice's sentence, rendered for ``lang``."""
     row = session.get(Redemption, notice.params["redemption_id"])
     member = session.get(Member, notice.member_id)
     assert row is not None and member is not None and member.account_id is not None
@@ -49,13 +50,16 @@ def notice_text(session: Session, notice: service.Notice, lang: str) -> str:
     common = {"rupees": format_rupees(row.net_paise), "points": format_number(row.points),
               "balance": format_number(balance), "upi": mask_upi(row.vpa), "ref": f"rdm-{row.id}"}
     if notice.msgid == "payout.processed":
-        return translate(lang, "payout.processed", utr=row.utr or "—", **common)
-    why = translate(lang, REASON_MSGIDS.get(row.failure_reason or "", "payout.why.other"))
-    return translate(lang, notice.msgid, why=why, **common)
+        return {"utr": row.utr or "—", **common}
+    return {"why": translate(lang, REASON_MSGIDS.get(row.failure_reason or "", "payout.why.other")), **common}
+
+
+def notice_text(session: Session, notice: service.Notice, lang: str) -> str:
+    return translate(lang, notice.msgid, **notice_params(session, notice, lang))
 
 
 def deliver(app: Any, notices: list[service.Notice]) -> None:
-    """Queue each notice as a reply to the member's WhatsApp contact, then send."""
+    """Queue each notice for the member's WhatsApp contact (a template outside the 24-hour window)."""
     from workers.jobs import schedule_send
 
     contacts: set[int] = set()
@@ -65,7 +69,11 @@ def deliver(app: Any, notices: list[service.Notice]) -> None:
             if contact is None:
                 continue
             lang = contact.lang or "en"
-            queue_reply(session, contact, [(notice.msgid, notice_text(session, notice, lang))])
+            member = session.get(Member, notice.member_id)
+            params = notice_params(session, notice, lang)
+            queue_template(session, contact, "payout_update",
+                           {"name": member.name if member else "", "update": translate(lang, notice.msgid, **params)},
+                           fallback_msgid=notice.msgid, **params)
             contacts.add(contact.id)
     for contact_id in contacts:
         schedule_send(app, contact_id)

@@ -2,7 +2,7 @@
 members.upi_id encrypted at rest (existing plain values are encrypted here, decrypted on downgrade)
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0005
 Create Date: 2026-12-02 04:27:54.458077
 """
 
@@ -18,7 +18,7 @@ from storage.crypto import DecryptionError, decrypt, encrypt
 
 
 revision: str = '0004'
-down_revision: str | Sequence[str] | None = '0002'
+down_revision: str | Sequence[str] | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
