@@ -117,11 +117,9 @@ def holder_answer(turn: Turn) -> str | None:
 
 def _person_name(turn: Turn) -> str | None:
     """A name, but never a command or intent word ('balance', 'menu', 'redeem')."""
-    if match.intent_of(turn.text) is not None or _wants(turn) is not None:
+    if _wants(turn) is not None:
         return None
-    if match.normalize(turn.text) in match.YES_WORDS | match.NO_WORDS | match.SKIP_WORDS:
-        return None
-    return match.name(turn)
+    return upi_steps.person_name(turn)
 
 
 def got_name(turn: Turn) -> str:

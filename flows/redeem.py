@@ -227,10 +227,7 @@ def got_pan(turn: Turn) -> str | None:
     return ASK_PAN_NAME
 
 
-def _person_name(turn: Turn) -> str | None:
-    if match.intent_of(turn.text) is not None:
-        return None
-    return match.name(turn)
+_person_name = upi_steps.person_name
 
 
 def got_pan_name(turn: Turn) -> str | None:

@@ -37,6 +37,24 @@ def leave_for_other(turn: Turn) -> None:
     engine.handle(turn)
 
 
+COMMAND_TOKENS = {
+    "menu", "help", "balance", "statement", "redeem", "cancel", "stop", "start", "language", "profile", "upi",
+    "points", "point", "please", "pls", "hai", "hain", "karo", "kijiye", "badlo", "change", "naam", "name", "mera",
+    "meri", "hisab", "hisaab", "madad", "withdraw", "payout", "yes", "no", "haan", "nahi", "skip",
+    "मेनू", "मदद", "बैलेंस", "नाम", "बदलो", "मेरा", "हाँ", "नहीं", "مینو", "مدد", "بیلنس", "نام", "بدلو", "میرا", "ہاں", "نہیں",
+}
+"""Words that make a message a request, never a person's name ('menu please', 'mera naam badlo')."""
+
+
+def person_name(turn: Turn) -> str | None:
+    """A name, but never a command, an intent or a sentence made of request words."""
+    if match.intent_of(turn.text) is not None:
+        return None
+    if set(match.normalize(turn.text).split()) & COMMAND_TOKENS:
+        return None
+    return match.name(turn)
+
+
 def upi_text(turn: Turn) -> str | None:
     """A UPI ID typed alone ('handle@psp'); value is the lower-cased VPA."""
     return _VPA(turn)
