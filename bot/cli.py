@@ -63,7 +63,7 @@ def serve(host: str, port: int | None) -> None:
     if app.config["RAZORPAYX_STANDIN"]:
         from payouts.standin import start_payout_standin
 
-        payout_standin = start_payout_standin(app)
+        payout_standin = start_payout_standin(app, port)
     if not app.config.get("REDIS_URL"):
         from workers.queue import start_embedded_worker
 

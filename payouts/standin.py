@@ -10,11 +10,12 @@ import click
 from standins.razorpayx import RazorpayXStandIn
 
 
-def start_payout_standin(app: Any) -> RazorpayXStandIn:
+def start_payout_standin(app: Any, web_port: int) -> RazorpayXStandIn:
+    """Start the stand-in; its signed webhooks go to this app on ``web_port``."""
     cfg = app.config
     server = RazorpayXStandIn(
         cfg["RAZORPAYX_KEY_ID"], cfg["RAZORPAYX_KEY_SECRET"], webhook_secret=cfg["RAZORPAYX_WEBHOOK_SECRET"],
-        webhook_url=f"http://127.0.0.1:{cfg['PORT']}/webhooks/razorpayx",
+        webhook_url=f"http://127.0.0.1:{web_port}/webhooks/razorpayx",
         account_number=cfg["RAZORPAYX_ACCOUNT_NUMBER"], port=urlparse(cfg["RAZORPAYX_API_BASE_URL"]).port or 0,
         auto=True, settle_seconds=2.0,
     )

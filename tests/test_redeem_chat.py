@@ -112,3 +112,29 @@ def test_profile_change_upi_name_and_pin(papp, rzp, member_user) -> None:  # typ
     u.ask("1")
     u.ask("100")
     assert "newly changed UPI ID start" in u.ask("1")
+
+
+def test_urdu_and_hindi_members_redeem_in_their_language(papp, rzp, standin) -> None:  # type: ignore[no-untyped-def]
+    from tests.botkit import WhatsAppUser
+
+    for phone, lang, yes, amount, pending in (("+919811100001", "3", "ہاں", "۵۰", "بھیجے جا رہے ہیں"),
+                                               ("+919811100002", "2", "हाँ", "५०", "भेजे जा रहे हैं")):
+        u = WhatsAppUser(client=papp.test_client(), standin=standin, app=papp, phone=phone)
+        for msg in ("salaam", lang, "Salim Ansari", "1", "226010", "salim.ansari@okhdfcbank", yes):
+            u.send(msg)
+        u.replies()
+        with sessions(papp).begin() as s:
+            m = s.scalar(select(Member).where(Member.phone == phone))
+            ledger.transfer(s, source=ledger.ISSUANCE, dest=m.account_id, points=1000, reason="qr_claim",
+                            idempotency_key=f"seed:{phone}")
+        u.ask("paise nikalne hain")
+        u.ask("1")
+        u.ask(amount)
+        holder = u.ask("1")
+        assert "SALIM ANSARI" in holder
+        u.ask(yes)
+        u.ask("ABCPA1234K")
+        summary = u.ask("Salim Ansari")
+        assert "₹50" in summary and "TDS" in summary
+        assert pending in u.ask(yes)
+    assert rzp.payout_count() == 2

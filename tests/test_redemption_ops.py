@@ -221,3 +221,43 @@ def test_tier_multiplier_and_fifo_expiry(make_app, standin, rzp, monkeypatch) ->
         m = s.get(Member, member_id)
         assert ledger.balance(s, m.account_id) == 600 and ledger.verify(s) == []
     assert "Silver" in u.ask("balance")  # nothing earned in the last 12 months
+
+
+def test_expiry_reminders_go_out_once_as_templates(make_app, standin, rzp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    import storage.ledger_core as core
+    from content.api import content_client
+    from content.registry import sync_templates
+    from loyalty.reminders import send_reminders
+    from storage.models import Contact
+    from workers.jobs import schedule_send
+
+    app = make_app(**payout_env(rzp))
+    program = load_program()
+    u = WhatsAppUser(client=app.test_client(), standin=standin, app=app)
+    member_id = _enroll(u, app, 0)
+    today = service.utcnow().astimezone(tax.IST).date()
+    from loyalty.expiry import months_before
+
+    earned_at = dt.datetime.combine(months_before(today, 24) + dt.timedelta(days=5), dt.time(12), tax.IST)
+    monkeypatch.setattr(core, "utcnow", lambda: earned_at.astimezone(dt.UTC))
+    with sessions(app).begin() as s:
+        m = s.get(Member, member_id)
+        ledger.transfer(s, source=ledger.ISSUANCE, dest=m.account_id, points=1234, reason="qr_claim",
+                        idempotency_key="old")
+    monkeypatch.undo()
+    with sessions(app).begin() as s:
+        sync_templates(s, content_client(app.config), app.config["TEMPLATES"])
+        contact = s.scalar(select(Contact).where(Contact.member_id == member_id))
+        contact.last_inbound_at = service.utcnow() - dt.timedelta(hours=30)  # outside the 24-hour window
+        contact_id = contact.id
+    assert send_reminders(sessions(app), program, today) == {30: 1, 7: 1, 1: 0}
+    assert send_reminders(sessions(app), program, today) == {30: 0, 7: 0, 1: 0}
+    schedule_send(app, contact_id)
+    run_jobs(app)
+    sent = [m for m in standin.messages(to=f"whatsapp:{u.phone}") if m["content_sid"]]
+    assert len(sent) == 2
+    variables = json.loads(sent[-1]["content_variables"])
+    assert variables["1"] == "Ramesh Kumar" and variables["2"] == "1,234"
+    assert all(m["window_error"] is None for m in sent)
