@@ -19,6 +19,11 @@ def start_payout_standin(app: Any, web_port: int) -> RazorpayXStandIn:
         account_number=cfg["RAZORPAYX_ACCOUNT_NUMBER"], port=urlparse(cfg["RAZORPAYX_API_BASE_URL"]).port or 0,
         auto=True, settle_seconds=2.0,
     )
-    server.start()
+    try:
+        server.start()
+    except OSError:  # the default port is taken (another local bot): use a free one for this process
+        server._port = 0
+        server.start()
+        cfg["RAZORPAYX_API_BASE_URL"] = server.url
     click.echo(f"Local RazorpayX stand-in on {server.url} (payouts settle after 2 s, signed webhooks).")
     return server
