@@ -42,7 +42,7 @@ def test_wire_format_errors_idempotency_and_listing() -> None:
         server.fail_next(1, 503)
         with pytest.raises(ProviderUnavailable):
             client.fetch_payout(first.id)
-        processed, reversed_ = server.settle(first.id, "reversed", send=False)
+        processed, _reversed = server.settle(first.id, "reversed", send=False)
         assert processed["payload"]["payout"]["entity"]["utr"]
         assert client.fetch_payout(first.id).status == "reversed"
         with pytest.raises(ProviderRejected):
