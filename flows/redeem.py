@@ -293,6 +293,10 @@ def confirmed(turn: Turn) -> str:
     try:
         if reward.kind == "voucher":
             return _give_voucher(turn, reward, q)
+        problem = offers.limit_problem(turn.session, turn.program, member, q.points, turn.ctx.now)
+        if problem:  # the balance or today's redemptions changed since the amount was chosen
+            turn.say(problem[0], **problem[1])
+            return END
         profile = service.profile_of(turn.session, member.id)
         provider = turn.ctx.settings.get("PAYOUT_PROVIDER", "razorpayx")
         row = service.start_redemption(turn.session, member, service.NewRedemption(

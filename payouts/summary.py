@@ -40,8 +40,7 @@ def balance_lines(turn: Turn) -> list[str]:
                             date=format_day(turn.lang, paid.settled_at or paid.created_at), utr=paid.utr or "—"))
     fy = tax.financial_year(turn.ctx.now)
     year = tax.year_benefits(turn.session, member.id, fy)
-    if year or rows:
-        lines.append(turn.t("balance.benefits", fy=fy, year=format_rupees(year),
+    lines.append(turn.t("balance.benefits", fy=fy, year=format_rupees(year),
                             limit=format_rupees(turn.program.redemption.tds_threshold_rupees * 100)))
     return lines
 
