@@ -105,7 +105,10 @@ def register(main: click.Group) -> None:
               help="PostgreSQL server; a scratch database is created and dropped there.")
 @click.option("--database", default="inaam_bench_redeem", show_default=True)
 @click.option("--redis-url", default="redis://127.0.0.1:6379/12", show_default=True, help="Emptied first.")
-def redeem_command(count: int, members: int, entries: int, server: str, database: str, redis_url: str) -> None:
+@click.option("--verify/--no-verify", default=True, show_default=True,
+              help="Run `ledger verify` over the expiry data set afterwards (minutes at 100,000 members).")
+def redeem_command(count: int, members: int, entries: int, server: str, database: str, redis_url: str,
+                   verify: bool) -> None:
     """Redemptions/s through hold → payout → webhook → post (vs ledger-only), and the expiry job's time."""
     import json
     import logging
@@ -115,5 +118,5 @@ def redeem_command(count: int, members: int, entries: int, server: str, database
     root = logging.getLogger()
     root.setLevel(max(root.level, logging.WARNING))
     results = redeem.run(server, database, redis_url, count=count, members=members, entries=entries,
-                         echo=click.echo)
+                         echo=click.echo, verify=verify)
     click.echo(json.dumps(results, indent=2))

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.i18n import IST
 from bot.program import Program
 from storage import ledger
+from storage.ledger_batch import BatchItem, post_batch
 from storage.ledger_models import Account, AccountKind, Transfer
 from storage.locks import lock_accounts
 
@@ -79,7 +80,7 @@ def due(session: Session, cutoff: dt.datetime, *, batch: int = 20_000) -> Iterat
         last = rows[-1][0]
 
 
-def expire(factory: sessionmaker[Session], program: Program, today: dt.date, *, chunk: int = 500) -> dict[str, int]:
+def expire(factory: sessionmaker[Session], program: Program, today: dt.date, *, chunk: int = 1000) -> dict[str, int]:
     """Post today's expiry transfers; returns counts. Safe to re-run (idempotency keys)."""
     months = program.redemption.expiry_months
     if not months:
@@ -88,28 +89,31 @@ def expire(factory: sessionmaker[Session], program: Program, today: dt.date, *, 
     with factory() as session:
         todo = list(due(session, cutoff))
     members = points = 0
+    note = f"earned before {cutoff.astimezone(IST).date().isoformat()}"
     for start in range(0, len(todo), chunk):
+        part = todo[start:start + chunk]
         with factory.begin() as session:
             expiry_id = ledger.ensure_system_accounts(session)[ledger.EXPIRY].id
-            for item in todo[start:start + chunk]:
-                # Re-check under the ledger's locks: the member may have spent points meanwhile.
-                lock_accounts(session, [item.account_id, expiry_id])
-                fresh = due_one(session, item.account_id, cutoff)
-                if fresh <= 0:
-                    continue
-                ledger.transfer(session, source=item.account_id, dest=ledger.EXPIRY, points=fresh, reason="expiry",
-                                idempotency_key=f"expiry:{item.member_id}:{today.isoformat()}",
-                                reference=f"earned before {cutoff.astimezone(IST).date().isoformat()}")
-                members += 1
-                points += fresh
+            # Re-read under the ledger's locks: members may have spent points since the scan.
+            lock_accounts(session, [item.account_id for item in part] + [expiry_id])
+            fresh = due_many(session, [item.account_id for item in part], cutoff)
+            items = [BatchItem(item.account_id, expiry_id, fresh[item.account_id], "expiry",
+                               f"expiry:{item.member_id}:{today.isoformat()}", note)
+                     for item in part if fresh.get(item.account_id, 0) > 0]
+            posted = post_batch(session, items)
+            if posted:
+                members += posted
+                points += sum(i.points for i in items)
     logger.info("Expiry %s: %s points from %s members", today, points, members)
     return {"members": members, "points": points}
 
 
-def due_one(session: Session, account_id: int, cutoff: dt.datetime) -> int:
+def due_many(session: Session, account_ids: list[int], cutoff: dt.datetime) -> dict[int, int]:
+    """{account id: points to expire} for the given (locked) member accounts."""
     sources = select(Account.id).where(Account.code.in_(EARNING_SOURCES)).scalar_subquery()
-    after = session.scalar(select(func.coalesce(func.sum(Transfer.points), 0)).where(
-        Transfer.dest_account_id == account_id, Transfer.source_account_id.in_(sources),
-        Transfer.created_at >= cutoff))
-    balance = ledger.balance(session, account_id)
-    return max(0, balance - int(after or 0))
+    after = dict(session.execute(
+        select(Transfer.dest_account_id, func.sum(Transfer.points))
+        .where(Transfer.dest_account_id.in_(account_ids), Transfer.source_account_id.in_(sources),
+               Transfer.created_at >= cutoff).group_by(Transfer.dest_account_id)).all())
+    balances = dict(session.execute(select(Account.id, Account.balance).where(Account.id.in_(account_ids))).all())
+    return {aid: max(0, int(bal) - int(after.get(aid) or 0)) for aid, bal in balances.items()}
