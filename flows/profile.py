@@ -18,6 +18,7 @@ _CHANGE = {"change", "badlo", "badalna", "badalni", "badal", "update", "edit", "
 _UPI = {"upi", "यूपीआई", "یوپیآئی"}
 _NAME = {"name", "naam", "नाम", "نام"}
 _PIN = {"pin", "pincode", "पिन", "پن"}
+_PROFILE_WORDS = {"profile", "प्रोफ़ाइल", "प्रोफाइल", "پروفائل"}
 _PROFILE = {"profile", "my profile", "meri profile", "mera profile", "प्रोफ़ाइल", "प्रोफाइल", "मेरी प्रोफ़ाइल",
             "پروفائل", "میری پروفائل"}
 
@@ -30,8 +31,10 @@ def _wants(turn: Turn) -> str | None:
     if norm in _PROFILE:
         return "show"
     tokens = set(norm.split())
-    if len(tokens) > 8 or not tokens & _CHANGE:
+    if len(tokens) > 8:
         return None
+    if not tokens & _CHANGE:
+        return "show" if tokens & _PROFILE_WORDS else None
     if tokens & _UPI:
         return "upi"
     if tokens & _NAME:
