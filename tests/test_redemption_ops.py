@@ -41,7 +41,8 @@ def _enroll(user: WhatsAppUser, app: Any, points: int, upi: str = "ramesh.kumar@
 
 
 def _env(app: Any, standin: Any, rzp: Any, **extra: str) -> dict[str, str]:
-    return app_environ(app.config["DATABASE_URL"], standin.url, **payout_env(rzp), **extra)
+    """The CLI's environment: the test app's database, and its embedded queue (never the real Redis)."""
+    return app_environ(app.config["DATABASE_URL"], standin.url, **payout_env(rzp), REDIS_URL="", **extra)
 
 
 def test_vouchers_load_stock_and_redeem_by_chat(make_app, standin, rzp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
