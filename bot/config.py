@@ -118,6 +118,13 @@ def load_settings(environ: Mapping[str, str] | None = None, *, instance_path: st
     extra_hosts = [h.strip().lower() for h in env.get("INAAM_MEDIA_HOSTS", "").split(",") if h.strip()]
     cfg["MEDIA_HOSTS"] = [*defaults.DEFAULT_MEDIA_HOSTS, *extra_hosts]
 
+    from payouts.config import PayoutConfigError, load_payout_settings
+
+    try:
+        cfg.update(load_payout_settings(env))
+    except PayoutConfigError as exc:
+        raise ConfigError(str(exc)) from None
+
     cfg.update(_messaging_settings(env, cfg))
 
     program_file = env.get("INAAM_PROGRAM_FILE", "").strip() or None

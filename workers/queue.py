@@ -123,9 +123,12 @@ def start_embedded_worker(app: Any) -> threading.Thread:
             try:
                 enqueue_due_retries(queue)
                 if ticks % DEFAULT_SWEEP_EVERY_SECONDS == 0:
-                    enqueue(app, jobs.sweep, job_id="sweep")
+                    enqueue(app, jobs.sweep, job_id=f"sweep-{ticks}")  # a kept job keeps its id taken
                 elif ticks % OUTBOX_SWEEP_EVERY_SECONDS == 0:
-                    enqueue(app, jobs.sweep_outbox, job_id="sweep-outbox")
+                    enqueue(app, jobs.sweep_outbox, job_id=f"sweep-outbox-{ticks}")
+                from payouts.schedule import embedded_tick
+
+                embedded_tick(app, ticks)
             except Exception:  # pragma: no cover - keep ticking
                 logger.exception("Embedded clock tick failed")
 
