@@ -235,8 +235,10 @@ def ledger_verify() -> None:
 
 
 # Commands of the claims capability and the benchmarks live in their own modules.
+from admin.cli import register as _register_admin  # noqa: E402
 from bench.cli import register as _register_bench  # noqa: E402
 from bot.cli_claims import register as _register_claims  # noqa: E402
 
 _register_claims(main)
+_register_admin(main)
 _register_bench(main)
