@@ -99,7 +99,8 @@ def coupon_batch(batch_id: int) -> str:
     found = {str(d): int(n) for d, n in rows}
     series = [(d, found.get(d, 0)) for d in days_back(30)]
     prefix = func.substr(Member.pin_code, 1, 2)
-    by_prefix = session.execute(select(prefix, func.count()).join(Member, Member.id == CouponRedemption.member_id)
+    by_prefix = session.execute(select(prefix, func.count()).select_from(CouponRedemption)
+                                .join(Member, Member.id == CouponRedemption.member_id)
                                 .where(CouponRedemption.batch_id == batch.id).group_by(prefix)).all()
     regions: dict[str, int] = {}
     for p, n in by_prefix:

@@ -47,3 +47,51 @@ class Console:
     def post(self, path: str, data: dict[str, Any], *, form_page: str | None = None, follow: bool = False) -> Any:
         token = csrf_from(self.text(form_page or "/admin/dashboard" if form_page is None else form_page))
         return self.client.post(path, data={**data, "csrf_token": token}, follow_redirects=follow)
+
+
+def review_invoice(app: Flask, member_id: int, *, total_paise: int = 1_245_050, number: str = "INV-2291") -> int:
+    """An invoice claim held for review (unsure total), with a stored photo; returns the claim id."""
+    import datetime as dt
+    import io
+    import uuid
+
+    from PIL import Image
+    from sqlalchemy import select
+
+    from claims.invoices import claim_invoice
+    from storage.base import utcnow
+    from storage.models import Contact, InboundMessage, Media, Member
+
+    img = Image.new("RGB", (60, 40), (240, 240, 230))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    today = utcnow().date() - dt.timedelta(days=3)
+    with sessions(app).begin() as db:
+        member = db.get(Member, member_id)
+        contact = db.scalar(select(Contact).where(Contact.member_id == member_id))
+        inbound = InboundMessage(message_sid="SM" + uuid.uuid4().hex, contact_id=contact.id, params={}, num_media=1)
+        db.add(inbound)
+        db.flush()
+        media = Media(inbound_id=inbound.id, idx=0, url="", declared_type="image/png", content_type="image/png",
+                      size=len(buf.getvalue()), data=buf.getvalue(), status="stored")
+        db.add(media)
+        db.flush()
+        reading = {"outcome": "ok", "certain": False, "doubts": ["total_paise_unsure"],
+                   "supplier_gstin": {"value": "29VZUPS7965V1ZQ", "confidence": 0.99, "source": "text"},
+                   "buyer_gstin": {"value": None, "confidence": 0.0, "source": "none"},
+                   "invoice_number": {"value": number, "confidence": 0.97, "source": "text"},
+                   "invoice_date": {"value": today.isoformat(), "confidence": 0.95, "source": "text"},
+                   "total_paise": {"value": total_paise, "confidence": 0.41, "source": "ocr"}}
+        out = claim_invoice(db, member=member, media_id=media.id, reading=reading, program=app.config["PROGRAM"],
+                            now=utcnow(), inbound_id=inbound.id)
+        assert out.status.value == "review", out
+        return int(out.claim_id)
+
+
+def member_id_of(app: Flask, phone: str) -> int:
+    from sqlalchemy import select
+
+    from storage.models import Member
+
+    with sessions(app)() as db:
+        return int(db.scalar(select(Member.id).where(Member.phone == phone)))
