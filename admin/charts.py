@@ -13,14 +13,15 @@ from bot.i18n import format_number
 
 
 def _nice_max(value: int) -> int:
-    if value <= 4:
-        return 4
+    """The smallest 'round' axis top >= value whose quarters are whole numbers (4, 8, 12, 20, 40, 60…)."""
+    if value <= 20:
+        return max(4, -(-value // 4) * 4)
     magnitude = 10 ** (len(str(value)) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        top = int(step * magnitude)
+    for step in (2, 4, 6, 8, 10):
+        top = step * magnitude
         if top >= value:
             return top
-    return value
+    return 20 * magnitude
 
 
 def _short(n: int) -> str:

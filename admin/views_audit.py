@@ -12,7 +12,7 @@ from admin.auth import requires
 from admin.web import Column, bp, db, render, table
 from storage.admin_models import AuditEntry
 
-COLUMNS = [Column("created_at", "When", "time"), Column("actor", "Who"), Column("action", "Action", "badge"),
+COLUMNS = [Column("created_at", "When", "time"), Column("actor", "Who"), Column("action", "Action", "code"),
            Column("target", "On"), Column("before", "Before"), Column("after", "After"), Column("note", "Note"),
            Column("ip", "From IP")]
 

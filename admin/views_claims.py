@@ -41,6 +41,8 @@ REASON_LABELS = {
     "amount_mismatch": "Amount does not match", "outside_region": "Outside the coupon's region",
     "failed_checks": "Did not pass checks",
 }
+INVOICE_REASONS = [r for r in REJECTION_REASONS if r != "outside_region"]
+COUPON_REASONS = ["outside_region", "duplicate", "failed_checks"]
 FIELD_LABELS = {"supplier_gstin": "Supplier GSTIN", "invoice_number": "Invoice number", "invoice_date": "Invoice date",
                 "total_paise": "Grand total", "buyer_gstin": "Buyer GSTIN"}
 
@@ -142,7 +144,8 @@ def claim(ref: str) -> str:
         ctype = db().scalar(select(Media.content_type).where(Media.id == media_id)) or ""
         is_pdf = ctype == "application/pdf"
     lang = member.lang
-    reason_choices = [(code, REASON_LABELS[code], translate(lang, reason_msgid(code))) for code in REJECTION_REASONS]
+    codes = INVOICE_REASONS if isinstance(claim, InvoiceClaim) else COUPON_REASONS
+    reason_choices = [(code, REASON_LABELS[code], translate(lang, reason_msgid(code))) for code in codes]
     return render("admin/claim.html", title=f"Claim {ref.upper()}", active="claims", claim=claim, member=member,
                   ref=ref.upper(), fields=fields, reasons=[(r, explain(r)) for r in reasons], batch=batch,
                   media_id=media_id, is_pdf=is_pdf, reason_choices=reason_choices, next_ref=_next_ref(claim),

@@ -21,5 +21,5 @@ def dashboard() -> str:
         enroll_chart=charts.bars(figures.enrollments, label="Enrollments per day (IST), last 30 days"),
         claims_chart=charts.bars(figures.claims, label="Claims per day (coupons and invoices)", color="#0ea5e9"),
         issued_chart=charts.bars(figures.issued_30d, label="Points issued per day", color="#f59e0b"),
-        role_chart=charts.hbars(figures.by_role, label="Members by trade"),
+        role_chart=charts.hbars([(r.capitalize(), n) for r, n in figures.by_role], label="Members by trade"),
     )
