@@ -63,7 +63,7 @@ def bars(series: list[tuple[str, int]], *, label: str, color: str = "#4f46e5", w
     return Markup("".join(parts))
 
 
-def hbars(items: list[tuple[str, int]], *, label: str, color: str = "#0f766e", width: int = 360) -> Markup:
+def hbars(items: list[tuple[str, int]], *, label: str, color: str = "#0f766e", width: int = 560) -> Markup:
     """Horizontal bars for a few categories (e.g. members by trade, scans by region)."""
     row_h, name_w = 26, 120
     height = max(row_h * len(items), row_h)

@@ -25,6 +25,17 @@ STATEMENT = [Column("created_at", "When", "time"), Column("reason", "What"), Col
              Column("memo", "Note"), Column("amount", "Points", "num"), Column("balance_after", "Balance", "num")]
 
 
+REASONS = {"welcome_bonus": "Welcome bonus", "qr_claim": "Coupon scan", "invoice_claim": "Invoice",
+           "adjustment": "Manual adjustment", "reversal": "Reversal", "redemption": "Redemption",
+           "expiry": "Points expired", "hold": "Held for a payout", "hold_void": "Payout returned"}
+
+
+def _line(r: Any) -> dict[str, Any]:
+    row = dict(r._mapping)
+    row["reason"] = REASONS.get(row["reason"], str(row["reason"]).replace("_", " ").capitalize())
+    return row
+
+
 def _status(m: Member) -> str:
     return "erased" if m.erased_at else "blocked" if m.blocked_at else "active"
 
@@ -68,7 +79,7 @@ def member(member_id: int) -> Response | str:
     stmt = (select(Entry.created_at, Entry.amount, Entry.balance_after, Transfer.reason, Transfer.reference,
                    Transfer.memo).join(Transfer, Transfer.id == Entry.transfer_id)
             .where(Entry.account_id == (m.account_id or 0)).order_by(Entry.seq.desc()))
-    statement = table(session, stmt, lambda r: dict(r._mapping), STATEMENT, f"member-{m.id}-statement.csv")
+    statement = table(session, stmt, _line, STATEMENT, f"member-{m.id}-statement.csv")
     if isinstance(statement, Response):
         return statement
     invoices = session.scalars(select(InvoiceClaim).where(InvoiceClaim.member_id == m.id)

@@ -124,6 +124,11 @@ def _ist_filter(when: dt.datetime | None) -> str:
     return ist(when)
 
 
+@bp.app_template_filter("istday")
+def _ist_day_filter(when: dt.datetime | None) -> str:
+    return ist(when, "%d %b %Y")
+
+
 @bp.app_template_filter("num")
 def _num_filter(n: int | None) -> str:
     return num(n)
