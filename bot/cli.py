@@ -238,7 +238,9 @@ def ledger_verify() -> None:
 from admin.cli import register as _register_admin  # noqa: E402
 from bench.cli import register as _register_bench  # noqa: E402
 from bot.cli_claims import register as _register_claims  # noqa: E402
+from bot.cli_content import register as _register_content  # noqa: E402
 
 _register_claims(main)
 _register_admin(main)
+_register_content(main)
 _register_bench(main)
