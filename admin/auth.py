@@ -116,6 +116,17 @@ def check_login(db: Session, email: str, password: str, ip: str) -> AdminUser | 
     return None
 
 
+def forget_stale(db: Session) -> None:
+    """Drop expired sessions and login attempts older than a day (run at each successful sign-in)."""
+    from sqlalchemy import delete
+
+    from storage.admin_models import AdminSession
+
+    now = utcnow()
+    db.execute(delete(AdminSession).where(AdminSession.expires_at < now))
+    db.execute(delete(LoginAttempt).where(LoginAttempt.created_at < now - dt.timedelta(days=1)))
+
+
 def client_ip() -> str:
     return (request.remote_addr or "?")[:64]
 

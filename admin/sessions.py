@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from werkzeug.datastructures import CallbackDict
 
 from storage.admin_models import AdminSession
@@ -88,15 +88,6 @@ class DatabaseSessionInterface(SessionInterface):
                 row.data, row.expires_at, row.user_id = dict(session), expires, user_id
         response.set_cookie(COOKIE_NAME, session.token, max_age=int(LIFETIME.total_seconds()), path="/",
                             secure=secure, httponly=True, samesite="Lax")
-
-
-def sweep_expired(app: Flask) -> int:
-    """Delete expired session rows; returns how many."""
-    with db_sessions(app).begin() as db:
-        ids = db.scalars(select(AdminSession.id).where(AdminSession.expires_at < utcnow())).all()
-        if ids:
-            db.execute(delete(AdminSession).where(AdminSession.id.in_(ids)))
-    return len(ids)
 
 
 def end_sessions_of(db: Any, user_id: int) -> None:

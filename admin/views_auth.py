@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, flash, g, redirect, request, session, url_for
 
 from admin import audit
-from admin.auth import check_login, client_ip, too_many_attempts
+from admin.auth import check_login, client_ip, forget_stale, too_many_attempts
 from admin.web import bp, db, render
 
 
@@ -44,6 +44,7 @@ def login() -> Response | str | tuple[str, int]:
         flash("That e-mail and password do not match an active account.", "error")
         return render("admin/login.html", next=nxt, email=email), 401
     audit.record(session_db, actor=user.email, action="login", target_type="user", target_id=user.id, ip=ip)
+    forget_stale(session_db)
     session_db.commit()
     session.clear()
     session.regenerate()  # type: ignore[attr-defined]

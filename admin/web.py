@@ -28,8 +28,18 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 PER_PAGE = 25
 
 
+MAX_ID = 2**53
+
+
 @bp.before_request
 def _before() -> None:
+    from flask import abort
+
+    # Input no database column can hold is refused up front (never a 500): NUL characters, ids out of range.
+    if any("\x00" in v for v in (*request.args.values(), *request.form.values())):
+        abort(400, "The request contains a NUL character.")
+    if any(isinstance(v, int) and not 0 <= v < MAX_ID for v in (request.view_args or {}).values()):
+        abort(404)
     g.db = sessions()()
     g.admin_user = load_user(g.db)
     if request.method == "POST":
@@ -179,7 +189,7 @@ class Page:
 
 def page_number() -> int:
     try:
-        return max(1, int(request.args.get("page", "1")))
+        return min(max(1, int(request.args.get("page", "1"))), 1_000_000)
     except ValueError:
         return 1
 

@@ -65,6 +65,7 @@ def serve(host: str, port: int | None) -> None:
     port = port or app.config["PORT"]
     server = make_server(host, port, app, threaded=True)
     click.echo(f"Inaam is listening on http://{host}:{port} (database: {_safe_url(app.config['DATABASE_URL'])})")
+    click.echo(f"Admin console: http://{host}:{port}/admin (first user: inaam admin create-user EMAIL --role admin)")
     if standin is not None:
         click.echo(f"Local Twilio stand-in on {standin.url}. Chat with the bot in another terminal:")
         click.echo("    .venv/bin/inaam chat --phone +919812345678")

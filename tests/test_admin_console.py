@@ -213,3 +213,30 @@ def test_audit_log_is_append_only_and_exportable(app) -> None:
     with sessions(app)() as db, pytest.raises(Exception, match="append-only"):
         db.execute(text("DELETE FROM audit_log"))
         db.commit()
+
+
+def test_create_user_command_reads_the_password_from_stdin(app, standin) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+    from tests.botkit import app_environ
+
+    env = app_environ(app.config["DATABASE_URL"], standin.url)
+    result = CliRunner().invoke(main, ["admin", "create-user", "Boss@Brand.in", "--role", "admin"],
+                                input="a long enough passphrase\n", env=env)
+    assert result.exit_code == 0, result.output
+    short = CliRunner().invoke(main, ["admin", "create-user", "x@brand.in"], input="short\n", env=env)
+    assert short.exit_code != 0 and "10 characters" in short.output
+    assert Console(app, "boss@brand.in", "a long enough passphrase").last.status_code == 302
+    assert Console(app, "boss@brand.in", "wrong").last.status_code == 401
+
+
+def test_hostile_input_gets_4xx_never_5xx(app) -> None:
+    make_user(app)
+    console = Console(app)
+    for path in ("/admin/members?q=%00", "/admin/members/99999999999999999999999", "/admin/claims/X1",
+                 "/admin/members?page=999999999999999999999", "/admin/audit?target=member%20abc",
+                 "/admin/coupons/0", "/admin/media/123456789"):
+        assert console.get(path).status_code < 500, path
+    resp = console.post("/admin/members/1/adjust", {"points": "1", "reason": "a\x00b"})
+    assert resp.status_code == 400
