@@ -69,7 +69,8 @@ def correct(session: Session, claim_id: int, name: str, raw: str, program: Progr
     Raises:
         UnknownClaim, ClaimAlreadyDecided, CorrectionError.
     """
-    claim = session.scalar(select(InvoiceClaim).where(InvoiceClaim.id == claim_id).with_for_update())
+    claim = session.scalar(select(InvoiceClaim).where(InvoiceClaim.id == claim_id).with_for_update()
+                           .execution_options(populate_existing=True))
     if claim is None:
         raise UnknownClaim(f"I{claim_id}")
     if claim.status != ClaimStatus.REVIEW.value:

@@ -89,7 +89,8 @@ def decide(session: Session, ref: str, *, approve: bool, admin: str, note: str |
     if kind not in ("I", "C") or not number.isdigit():
         raise UnknownClaim(ref)
     model = InvoiceClaim if kind == "I" else CouponRedemption
-    claim = session.scalar(select(model).where(model.id == int(number)).with_for_update())
+    claim = session.scalar(select(model).where(model.id == int(number)).with_for_update()
+                          .execution_options(populate_existing=True))
     if claim is None:
         raise UnknownClaim(ref)
     if claim.status != ClaimStatus.REVIEW.value:

@@ -6,7 +6,7 @@ import csv
 import io
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from claims.codes import parse_code
 from storage import ledger
@@ -240,3 +240,40 @@ def test_hostile_input_gets_4xx_never_5xx(app) -> None:
         assert console.get(path).status_code < 500, path
     resp = console.post("/admin/members/1/adjust", {"points": "1", "reason": "a\x00b"})
     assert resp.status_code == 400
+
+
+def test_two_reviewers_at_once_credit_and_notify_once(app, user) -> None:
+    import threading
+
+    from claims.exceptions import ClaimAlreadyDecided
+    from claims.review import decide
+    from storage.models import OutboundMessage
+
+    enroll(user)
+    batch = new_batch(app, points=40, regions=["4"])
+    user.ask(code(app, batch, 1))
+    mid = member_id_of(app, user.phone)
+    before = _balance(app, mid)
+    with sessions(app)() as db:
+        sent_before = db.scalar(select(func.count()).select_from(OutboundMessage))
+    outcomes: list[str] = []
+    barrier = threading.Barrier(4)
+
+    def reviewer(name: str) -> None:
+        barrier.wait()
+        try:
+            with sessions(app).begin() as db:
+                decide(db, "C1", approve=True, admin=name, note=None, support_phone="+911800000000")
+            outcomes.append("ok")
+        except ClaimAlreadyDecided:
+            outcomes.append("already")
+
+    threads = [threading.Thread(target=reviewer, args=(f"r{i}@brand.in",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["already", "already", "already", "ok"]
+    assert _balance(app, mid) == before + 40
+    with sessions(app)() as db:
+        assert db.scalar(select(func.count()).select_from(OutboundMessage)) == sent_before + 1
