@@ -41,6 +41,7 @@ def _load_views() -> Any:
         views_coupons,
         views_dashboard,
         views_members,
+        views_payouts,
         views_reps,
         views_users,
     )

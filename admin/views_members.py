@@ -11,6 +11,7 @@ from sqlalchemy import select
 from admin import audit
 from admin.auth import requires
 from admin.members import MemberActionError, adjust, erase_member, search, set_blocked
+from admin.views_payouts import kyc_summary, redemptions_of
 from admin.web import Column, actor, bp, db, ip, mask_phone, mask_upi, render, table
 from storage import ledger
 from storage.claim_models import CouponRedemption, InvoiceClaim
@@ -93,7 +94,9 @@ def member(member_id: int) -> Response | str:
                   contact=contact, balance=balance, status=_status(m),
                   rupees_value=current_app.config["PROGRAM"].paise_for(balance),
                   phone_shown=mask_phone(m.phone) if g.admin_user.role != "admin" else m.phone,
-                  upi_masked=mask_upi(m.upi_id), nonce=uuid.uuid4().hex, redemptions=_redemptions(m))
+                  upi_masked=mask_upi(m.upi_id), nonce=uuid.uuid4().hex, kyc=kyc_summary(session, m.id),
+                  redemptions=redemptions_of(session, m.id) if redemptions_of(session, m.id) is not None
+                  else _redemptions(m))
 
 
 def _redemptions(m: Member) -> list[dict[str, Any]]:
