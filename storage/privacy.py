@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from storage import ledger
 from storage.base import utcnow
 from storage.claim_models import CouponRedemption, InvoiceClaim
+from storage.messaging_models import Handoff, HandoffStatus
 from storage.models import Contact, InboundMessage, Media, Member, OutboundMessage
 
 PERSONAL_MEMBER_FIELDS = ("name", "phone", "upi_id", "pin_code")
@@ -97,6 +98,8 @@ def erase(session: Session, member: Member, *, keep_outbound_id: int | None = No
         if keep_outbound_id is not None:
             scrub = scrub.where(OutboundMessage.id != keep_outbound_id)
         counts["outbound"] = session.execute(scrub.values(body="", to=tag)).rowcount or 0
+        session.execute(update(Handoff).where(Handoff.contact_id == contact.id)
+                        .values(note=None, status=HandoffStatus.CLOSED.value, closed_at=utcnow(), closed_by="erasure"))
         contact.phone = f"{tag}-c{contact.id}"[:20]
         contact.profile_name = None
         contact.slots = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -12,6 +13,11 @@ from admin.auth import create_user
 from storage.db import sessions
 
 PASSWORD = "correct horse battery staple"
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+"""For tests whose subject does not depend on the database engine (keeps the suite fast)."""
+POSTGRES_ONLY = pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
+                                        indirect=True)
+"""For tests that matter most on the production engine."""
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -95,3 +101,30 @@ def member_id_of(app: Flask, phone: str) -> int:
 
     with sessions(app)() as db:
         return int(db.scalar(select(Member.id).where(Member.phone == phone)))
+
+
+def quick_member(app: Flask, phone: str = "+919812345678", *, name: str = "Ramesh Kumar", pin: str = "226001",
+                 lang: str = "en", upi: str | None = None) -> int:
+    """An enrolled member made through the enrollment code path without the chat (fast); returns its id."""
+    from storage.base import utcnow
+    from storage.members import Enrollment, enroll
+    from storage.models import Contact
+
+    with sessions(app).begin() as db:
+        contact = Contact(phone=phone, lang=lang, slots={}, last_inbound_at=utcnow())
+        db.add(contact)
+        db.flush()
+        member = enroll(db, contact, Enrollment(name, "mason", pin, upi, lang),
+                        welcome_bonus=app.config["PROGRAM"].welcome_bonus)
+        return int(member.id)
+
+
+def claim_codes_for(app: Flask, member_id: int, codes: list[str]) -> None:
+    """Claim coupon codes for a member through the bot's claim function (no chat turn)."""
+    from claims.coupons import claim_codes
+    from storage.base import utcnow
+    from storage.models import Member
+
+    with sessions(app).begin() as db:
+        claim_codes(db, secret=app.config["COUPON_SECRET"], member=db.get(Member, member_id), texts=codes,
+                    program=app.config["PROGRAM"], now=utcnow())

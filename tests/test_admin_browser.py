@@ -15,9 +15,9 @@ from storage import ledger
 from storage.claim_models import ClaimStatus, CouponBatch, CouponRedemption
 from storage.db import sessions
 from storage.models import Member
-from tests.adminkit import PASSWORD, make_user, member_id_of
+from tests.adminkit import PASSWORD, claim_codes_for, make_user, quick_member
 from tests.botkit import run_jobs
-from tests.claimkit import code, enroll, new_batch
+from tests.claimkit import code, new_batch
 
 pytestmark = pytest.mark.slow
 
@@ -46,12 +46,9 @@ def test_console_in_chromium(driver, app, user, standin) -> None:
 
     wait = WebDriverWait(driver, 10)
     make_user(app)
-    enroll(user, lang="3", pin="226001")  # an Urdu-speaking member
+    mid = quick_member(app, user.phone, lang="ur", pin="226001")  # an Urdu-speaking member
     batch = new_batch(app, points=40, regions=["4"])
-    user.ask(code(app, batch, 1))
-    user.ask(code(app, batch, 2))
-    user.replies()
-    mid = member_id_of(app, user.phone)
+    claim_codes_for(app, mid, [code(app, batch, 1), code(app, batch, 2)])
 
     def flash() -> str:
         return wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".flash"))).text

@@ -14,9 +14,18 @@ from storage.admin_models import AdminSession, AuditEntry
 from storage.claim_models import CouponBatch, InvoiceClaim
 from storage.db import sessions
 from storage.models import Member
-from tests.adminkit import PASSWORD, Console, csrf_from, make_user, member_id_of, review_invoice
+from tests.adminkit import (
+    PASSWORD,
+    SQLITE_ONLY,
+    Console,
+    claim_codes_for,
+    csrf_from,
+    make_user,
+    quick_member,
+    review_invoice,
+)
 from tests.botkit import run_jobs
-from tests.claimkit import code, enroll, new_batch
+from tests.claimkit import code, new_batch
 
 
 def _audit(app, action: str) -> list[AuditEntry]:
@@ -57,6 +66,7 @@ def test_login_sessions_csrf_and_rate_limit(make_app) -> None:
     assert len(_audit(app, "login.failed")) == 5 and _audit(app, "login")
 
 
+@SQLITE_ONLY
 def test_roles_limit_what_each_user_sees(app) -> None:
     from storage.reps import add_rep
 
@@ -77,16 +87,15 @@ def test_roles_limit_what_each_user_sees(app) -> None:
     assert rep.get(f"/admin/reps/{rep_id + 1}/poster.png").status_code == 403
 
 
+@SQLITE_ONLY
 def test_claim_review_approve_and_reject_notify_once(app, user, standin) -> None:
     make_user(app)
-    enroll(user, lang="2", pin="226001")  # Hindi
+    mid = quick_member(app, user.phone, lang="hi", pin="226001")
     batch = new_batch(app, points=40, regions=["4"])  # outside the member's region: held for review
-    user.ask(code(app, batch, 1))
-    user.ask(code(app, batch, 2))
+    claim_codes_for(app, mid, [code(app, batch, 1), code(app, batch, 2)])
     console = Console(app)
     queue = console.text("/admin/claims?kind=coupon")
     assert "C1" in queue and "outside the batch" in queue
-    mid = member_id_of(app, user.phone)
     before = _balance(app, mid)
     page = console.text("/admin/claims/C1")
     assert 'data-key="a"' in page and "इलाक़े" in page  # reasons shown in the member's language
@@ -113,10 +122,10 @@ def test_claim_review_approve_and_reject_notify_once(app, user, standin) -> None
     assert [e.after["reason"] for e in _audit(app, "claim.reject")] == ["outside_region"]
 
 
+@SQLITE_ONLY
 def test_invoice_correction_recomputes_points(app, user) -> None:
     make_user(app)
-    enroll(user)
-    mid = member_id_of(app, user.phone)
+    mid = quick_member(app, user.phone)
     claim_id = review_invoice(app, mid, total_paise=1_245_050)
     console = Console(app)
     page = console.text(f"/admin/claims/I{claim_id}")
@@ -142,10 +151,10 @@ def _balance(app, member_id: int) -> int:
         return ledger.balance(db, db.get(Member, member_id).account_id)
 
 
+@SQLITE_ONLY
 def test_members_search_adjust_block(app, user) -> None:
     make_user(app)
-    enroll(user, name="Ramesh Kumar", pin="226010")
-    mid = member_id_of(app, user.phone)
+    mid = quick_member(app, user.phone, name="Ramesh Kumar", pin="226010")
     console = Console(app)
     for q in ("98123", "ramesh", "2260", f"#{mid}"):
         assert "Ramesh Kumar" in console.text(f"/admin/members?q={q}"), q
@@ -177,9 +186,10 @@ def test_members_search_adjust_block(app, user) -> None:
     assert "on hold" not in user.ask("ABCD-EFGH-JKMN-PQRS")
 
 
+@SQLITE_ONLY
 def test_coupons_issue_download_void_and_scans(app, user) -> None:
     make_user(app)
-    enroll(user)
+    mid = quick_member(app, user.phone)
     console = Console(app)
     resp = console.post("/admin/coupons/issue", {"sku": "CBL-2.5MM", "points": "15", "count": "12",
                                                  "regions": "226"}, form_page="/admin/coupons")
@@ -189,7 +199,7 @@ def test_coupons_issue_download_void_and_scans(app, user) -> None:
     assert len(codes) == 12
     assert all(parse_code(app.config["COUPON_SECRET"], c).batch == batch_id for c in codes)
     assert console.get(f"/admin/coupons/{batch_id}/labels.pdf").data[:5] == b"%PDF-"
-    user.ask(codes[0])
+    claim_codes_for(app, mid, [codes[0]])
     page = console.text(f"/admin/coupons/{batch_id}")
     assert "Uttar Pradesh" in page and "<svg" in page
     console.post(f"/admin/coupons/{batch_id}/void", {"reason": "labels stolen"}, form_page=f"/admin/coupons/{batch_id}")
@@ -215,6 +225,7 @@ def test_audit_log_is_append_only_and_exportable(app) -> None:
         db.commit()
 
 
+@SQLITE_ONLY
 def test_create_user_command_reads_the_password_from_stdin(app, standin) -> None:
     from click.testing import CliRunner
 
@@ -249,10 +260,9 @@ def test_two_reviewers_at_once_credit_and_notify_once(app, user) -> None:
     from claims.review import decide
     from storage.models import OutboundMessage
 
-    enroll(user)
+    mid = quick_member(app, user.phone)
     batch = new_batch(app, points=40, regions=["4"])
-    user.ask(code(app, batch, 1))
-    mid = member_id_of(app, user.phone)
+    claim_codes_for(app, mid, [code(app, batch, 1)])
     before = _balance(app, mid)
     with sessions(app)() as db:
         sent_before = db.scalar(select(func.count()).select_from(OutboundMessage))

@@ -12,18 +12,18 @@ from bot.i18n import format_number
 from storage import ledger
 from storage.db import sessions
 from storage.models import Contact, InboundMessage, Media, Member, OutboundMessage
-from tests.adminkit import Console, make_user, member_id_of
+from tests.adminkit import POSTGRES_ONLY, SQLITE_ONLY, Console, make_user, member_id_of, quick_member
 from tests.botkit import app_environ
 from tests.claimkit import code, enroll, new_batch
 
 CASES = [
-    ("1", "delete my data", "YES", "deleted"),
-    ("2", "मेरा डेटा मिटाओ", "हाँ", "मिटा दिया गया"),
-    ("3", "میرا ڈیٹا حذف کریں", "ہاں", "مٹا دیا گیا"),
+    pytest.param("postgres", "1", "delete my data", "YES", "deleted", marks=pytest.mark.postgres, id="en-postgres"),
+    pytest.param("sqlite", "2", "मेरा डेटा मिटाओ", "हाँ", "मिटा दिया गया", id="hi-sqlite"),
+    pytest.param("sqlite", "3", "میرا ڈیٹا حذف کریں", "ہاں", "مٹا دیا گیا", id="ur-sqlite"),
 ]
 
 
-@pytest.mark.parametrize(("lang", "ask", "yes", "done"), CASES, ids=["en", "hi", "ur"])
+@pytest.mark.parametrize(("database_url", "lang", "ask", "yes", "done"), CASES, indirect=["database_url"])
 def test_delete_my_data_in_chat(app, user, standin, lang: str, ask: str, yes: str, done: str) -> None:
     enroll(user, lang=lang, name="Ramesh Kumar")
     batch = new_batch(app, points=25)
@@ -56,6 +56,7 @@ def test_delete_my_data_in_chat(app, user, standin, lang: str, ask: str, yes: st
     assert "1" in user.ask("Hello")
 
 
+@SQLITE_ONLY
 def test_delete_can_be_declined_and_my_data_summarises(app, user) -> None:
     enroll(user, lang="1", name="Salma Khan")
     summary = user.ask("my data")
@@ -67,10 +68,10 @@ def test_delete_can_be_declined_and_my_data_summarises(app, user) -> None:
         assert db.scalar(select(Member.name)) == "Salma Khan"
 
 
+@POSTGRES_ONLY
 def test_admin_erase_keeps_ledger(app, user) -> None:
     make_user(app)
-    enroll(user, name="Vinod Sharma")
-    mid = member_id_of(app, user.phone)
+    mid = quick_member(app, user.phone, name="Vinod Sharma")
     console = Console(app)
     refused = console.post(f"/admin/members/{mid}/erase", {"confirm": "no"}, form_page=f"/admin/members/{mid}",
                            follow=True)

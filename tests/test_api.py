@@ -9,9 +9,9 @@ from storage import ledger
 from storage.admin_models import ApiClient, AuditEntry
 from storage.db import sessions
 from storage.ledger_models import Transfer
-from tests.adminkit import member_id_of
+from tests.adminkit import POSTGRES_ONLY, SQLITE_ONLY, claim_codes_for, quick_member
 from tests.botkit import run_jobs
-from tests.claimkit import code, enroll, new_batch
+from tests.claimkit import code, new_batch
 
 
 def token_for(app, scopes: list[str], name: str = "ERP") -> str:
@@ -19,6 +19,7 @@ def token_for(app, scopes: list[str], name: str = "ERP") -> str:
         return create_client(db, name, scopes, "admin@brand.in")[1]
 
 
+@SQLITE_ONLY
 def test_tokens_are_hashed_and_scoped(app) -> None:
     reader, writer = token_for(app, ["read"], "BI"), token_for(app, ["read", "write"], "ERP")
     client = app.test_client()
@@ -40,9 +41,9 @@ def test_tokens_are_hashed_and_scoped(app) -> None:
     assert doc["openapi"] == "3.1.0" and "/members/{member_id}/adjustments" in doc["paths"]
 
 
+@POSTGRES_ONLY
 def test_adjustments_need_and_honour_idempotency_keys(app, user) -> None:
-    enroll(user)
-    mid = member_id_of(app, user.phone)
+    mid = quick_member(app, user.phone)
     auth = {"Authorization": f"Bearer {token_for(app, ['read', 'write'])}"}
     client = app.test_client()
     before = client.get(f"/api/v1/members/{mid}/balance", headers=auth).json["points"]
@@ -67,10 +68,11 @@ def test_adjustments_need_and_honour_idempotency_keys(app, user) -> None:
     assert found["total"] == 1 and found["items"][0]["id"] == mid
 
 
+@SQLITE_ONLY
 def test_claim_decision_through_the_api_notifies_once(app, user) -> None:
-    enroll(user)
+    mid = quick_member(app, user.phone)
     batch = new_batch(app, points=30, regions=["5"])
-    user.ask(code(app, batch, 9))
+    claim_codes_for(app, mid, [code(app, batch, 9)])
     auth = {"Authorization": f"Bearer {token_for(app, ['read', 'write'])}"}
     client = app.test_client()
     waiting = client.get("/api/v1/claims?kind=coupon", headers=auth).json
