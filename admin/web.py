@@ -260,9 +260,18 @@ def all_rows(db: Session, stmt: Select[Any], to_row: Callable[[Any], dict[str, A
 
 def table(db: Session, stmt: Select[Any], to_row: Callable[[Any], dict[str, Any]], columns: Sequence[Column],
           filename: str) -> Page | Response:
-    """A page of rows, or the whole table as CSV when ``?format=csv``."""
+    """A page of rows, or the whole table as CSV when ``?format=csv`` (exports are audited: they carry
+    personal data out of the console)."""
     if wants_csv():
-        return csv_response(filename, columns, all_rows(db, stmt, to_row))
+        response = csv_response(filename, columns, all_rows(db, stmt, to_row))
+        user = g.get("admin_user")
+        if user is not None:
+            from admin import audit
+
+            audit.record(db, actor=user.email, action="export.csv", target_type="table", target_id=filename[:60],
+                         note=request.full_path[:500], ip=client_ip())
+            db.commit()
+        return response
     return paginate(db, stmt, to_row)
 
 

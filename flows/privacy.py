@@ -13,7 +13,7 @@ from flows.engine import END, Flow, Turn, on
 from storage.outbox import queue_reply
 from storage.privacy import erase, summary
 
-DATA_WORDS = {"data", "deta", "daata", "details", "jankari", "maloomat", "information", "info", "डेटा", "डाटा",
+DATA_WORDS = {"data", "deta", "daata", "jankari", "maloomat", "information", "डेटा", "डाटा",
               "जानकारी", "ڈیٹا", "ڈاٹا", "معلومات"}
 DELETE_WORDS = {"delete", "erase", "remove", "hatao", "hata", "hatado", "mitao", "mita", "mitado", "khatam",
                 "डिलीट", "हटाओ", "हटा", "हटाएं", "हटाइए", "मिटाओ", "मिटा", "मिटाएं", "मिटाइए", "ख़त्म", "खत्म",
@@ -37,6 +37,8 @@ def wants_delete(turn: Turn) -> bool | None:
 
 def wants_summary(turn: Turn) -> bool | None:
     words = set(_words(turn))
+    if match.intent_of(turn.text) in ("balance", "statement", "redeem"):
+        return None  # "meri balance ki jankari" asks for the balance
     if 0 < len(words) <= 6 and words & DATA_WORDS and words & (MINE_WORDS | SHOW_WORDS) and not words & DELETE_WORDS:
         return True
     return None

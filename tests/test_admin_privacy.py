@@ -85,3 +85,20 @@ def test_admin_erase_keeps_ledger(app, user) -> None:
         assert db.get(Member, mid).phone == f"erased-{mid}"
     entry = [line for line in console.text("/admin/audit?action=member.erase").splitlines() if "member.erase" in line]
     assert entry
+
+
+@pytest.mark.parametrize(("text", "delete", "summary"), [
+    ("delete my data", True, None), ("Please erase my data", True, None), ("mera data delete karo", True, None),
+    ("mera data hata do", True, None), ("मेरा डेटा मिटा दीजिए", True, None), ("میرا ڈیٹا حذف کر دیں", True, None),
+    ("my data", None, True), ("mera data", None, True), ("मेरी जानकारी", None, True), ("میرا ڈیٹا دکھائیں", None, True),
+    ("meri balance ki jankari", None, None), ("mera balance", None, None), ("statement details", None, None),
+    ("delete", None, None), ("data", None, None),
+])
+def test_data_right_phrases(text: str, delete: bool | None, summary: bool | None) -> None:
+    from types import SimpleNamespace
+
+    from flows.privacy import wants_delete, wants_summary
+
+    turn = SimpleNamespace(text=text, media=[])
+    assert wants_delete(turn) is delete  # type: ignore[arg-type]
+    assert wants_summary(turn) is summary  # type: ignore[arg-type]
