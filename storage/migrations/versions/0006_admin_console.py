@@ -1,7 +1,7 @@
 """admin console and api
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0004
 Create Date: 2026-12-02 04:34:41.782825
 """
 
@@ -16,7 +16,7 @@ import storage.base  # noqa: F401  (custom column types)
 
 
 revision: str = '0006'
-down_revision: str | Sequence[str] | None = '0005'
+down_revision: str | Sequence[str] | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
