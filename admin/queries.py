@@ -70,21 +70,21 @@ def _account_id(db: Session, code: str) -> int | None:
 
 def flow_total(db: Session, *, source: str | None = None, dest: str | None = None, since: dt.datetime | None = None
                ) -> int:
-    """Points moved out of ``source`` / into ``dest`` (system account codes), net of reversals."""
-    ids = {name: _account_id(db, name) for name in (source, dest) if name}
-    stmt = select(func.coalesce(func.sum(Transfer.points), 0))
-    back = select(func.coalesce(func.sum(Transfer.points), 0))
-    if source:
-        stmt = stmt.where(Transfer.source_account_id == ids[source])
-        back = back.where(Transfer.dest_account_id == ids[source])
-    if dest:
-        stmt = stmt.where(Transfer.dest_account_id == ids[dest])
-        back = back.where(Transfer.source_account_id == ids[dest])
-    if since is not None:
-        stmt, back = stmt.where(Transfer.created_at >= since), back.where(Transfer.created_at >= since)
-    forward = int(db.scalar(stmt.where(Transfer.reverses_id.is_(None))) or 0)
-    reversed_ = int(db.scalar(back.where(Transfer.reverses_id.is_not(None))) or 0)
-    return forward - reversed_
+    """Net points that left system account ``source`` (or reached ``dest``): movements the other way
+    (reversals, clawbacks, returned payouts) are subtracted."""
+    code = source or dest
+    account = _account_id(db, code or "")
+    if account is None:
+        return 0
+
+    def total(column: Any) -> int:
+        stmt = select(func.coalesce(func.sum(Transfer.points), 0)).where(column == account)
+        if since is not None:
+            stmt = stmt.where(Transfer.created_at >= since)
+        return int(db.scalar(stmt) or 0)
+
+    out, into = total(Transfer.source_account_id), total(Transfer.dest_account_id)
+    return out - into if source else into - out
 
 
 def liability_points(db: Session) -> int:

@@ -24,6 +24,8 @@ PAGES = [
     ("11-rep", "/admin/reps/1"),
     ("12-users-api", "/admin/users"),
     ("13-audit-log", "/admin/audit"),
+    ("14-payouts", "/admin/payouts?status=all"),
+    ("15-rep-own-page", "rep:/admin/mine"),
 ]
 
 
@@ -50,9 +52,15 @@ def take_screenshots(out_dir: Path, *, width: int = 1440) -> list[Path]:
                 for name, path in PAGES:
                     if path is None:
                         driver.get(base + "/admin/login")
+                    elif path.startswith("rep:"):
+                        driver.delete_all_cookies()
+                        login(driver, base, logins.rep, logins.password)
+                        driver.get(base + path[4:])
                     else:
                         if not written or "login" in written[-1].name:
                             login(driver, base, logins.admin, logins.password)
+                        if "payouts" in path and "admin.payouts" not in app.view_functions:
+                            continue
                         driver.get(base + path)
                     target = out_dir / f"{name}.png"
                     full_page_screenshot(driver, str(target), width)
