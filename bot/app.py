@@ -46,6 +46,12 @@ def create_app(test_config: dict[str, Any] | None = None, *, environ: dict[str, 
 
     app.register_blueprint(payout_webhooks.bp)
 
+    import admin
+    import api
+
+    admin.init_app(app)
+    api.init_app(app)
+
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(exc: RequestEntityTooLarge) -> tuple[str, int]:
         logger.warning("Request to %s refused: body over %s bytes (%s declared)", request.path,

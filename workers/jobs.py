@@ -71,6 +71,9 @@ def schedule_send(app: Any, contact_id: int) -> None:
     enqueue(app, send_outbox, contact_id)
 
 
+ERASED_MSGID = sender.ERASED_MSGID
+
+
 def send_outbox(contact_id: int) -> int:
     """Send the contact's pending messages in order, each at most once (see ``workers.sender``)."""
     with app_context() as app:

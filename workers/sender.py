@@ -39,6 +39,9 @@ DEFAULT_STALE_SECONDS = 20.0
 CLOCK_SKEW = dt.timedelta(seconds=5)
 """Allowed difference between our clock and Twilio's when matching a reconciled message."""
 
+ERASED_MSGID = "privacy.erase.done"
+"""The erasure confirmation: once sent, its row keeps no phone number (``storage.privacy``)."""
+
 SENDING = OutboundStatus.SENDING.value
 PENDING = OutboundStatus.PENDING.value
 
@@ -192,13 +195,19 @@ def record_result(factory: sessionmaker[Session], attempt: Attempt, result: Resu
     else:
         values.update(status=result.status or OutboundStatus.FAILED.value, error_code=result.error_code)
     with factory.begin() as session:
-        session.execute(
+        done = session.execute(
             update(OutboundMessage)
             .where(OutboundMessage.id == attempt.out_id, OutboundMessage.status == SENDING,
                    OutboundMessage.send_started_at == attempt.started_at)
             .values(**values)
             .execution_options(synchronize_session=False)
-        )
+        ).rowcount
+        if done and result.sid:
+            row = session.get(OutboundMessage, attempt.out_id)
+            if row is not None and row.msgid == ERASED_MSGID:  # DPDP erasure: the last message forgets its address
+                from storage.privacy import scrub_after_send
+
+                scrub_after_send(row)
     if result.error_code is not None:
         logger.warning("Outbound %s: refused by Twilio, code %s", attempt.out_id, result.error_code)
 
