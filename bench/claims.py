@@ -130,6 +130,9 @@ def run(directory: Path, *, bot_path: Callable[[Path], float] | None = None) -> 
     key_path = directory / PUBLIC_KEY_NAME
     key = key_path.read_bytes() if key_path.exists() else None
     decode = _qr_decoder()
+    from claims.vision import ppocr
+
+    ppocr.warm_up()  # models load once per worker process, before the first photo
     rows: list[dict] = []
     qr_rows: list[dict] = []
     bot_seconds: dict[str, list[float]] = {}

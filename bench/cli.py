@@ -89,6 +89,28 @@ def _program_with_key(directory: Path, tmp: Path) -> str | None:
     return str(program)
 
 
+@bench.group("corpus")
+def corpus_group() -> None:
+    """Our own corpus of photographed GST invoices (many layout families) with exact truth."""
+
+
+@corpus_group.command("make")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--count", type=click.IntRange(1, 100000), default=100, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True, help="Split: tune on one seed, report on another.")
+@click.option("--family", "families", multiple=True, help="Only these layout families (default: all).")
+def corpus_make_command(directory: Path, count: int, seed: int, families: tuple[str, ...]) -> None:
+    """Render and photograph COUNT invoices into DIRECTORY, with truth.jsonl."""
+    from bench.corpus.families import FAMILIES
+    from bench.corpus.make import make
+
+    unknown = sorted(set(families) - set(FAMILIES))
+    if unknown:
+        raise click.BadParameter(f"unknown families {unknown}; known: {sorted(FAMILIES)}", param_hint="--family")
+    make(directory, count, seed, families=list(families) or None, echo=click.echo)
+    click.echo(f"Wrote {count} invoices and truth.jsonl to {directory}")
+
+
 def register(main: click.Group) -> None:
     """Add the ``bench`` group to the ``inaam`` command."""
     main.add_command(bench)
