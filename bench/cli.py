@@ -50,8 +50,14 @@ def core_command(seconds: float, clients: int, rate: float | None, as_json: bool
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--bot-path/--no-bot-path", default=True, show_default=True,
               help="Also time every file through the whole bot (web, Redis queue, worker, PostgreSQL).")
+@click.option("--bot-limit", type=click.IntRange(1), default=None,
+              help="Time at most this many files of each kind through the bot (default: all).")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Read only the first LIMIT files.")
+@click.option("--rows-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Append each file's result to this JSON-lines file as it is read.")
 @click.option("--json", "as_json", is_flag=True, help="Also print the raw figures as JSON.")
-def claims_command(directory: Path, bot_path: bool, as_json: bool) -> None:
+def claims_command(directory: Path, bot_path: bool, bot_limit: int | None, limit: int | None,
+                   rows_out: Path | None, as_json: bool) -> None:
     """Invoice field accuracy, auto-credit safety, QR decode rate and timings over DIR/truth.jsonl.
 
     With --bot-path, each file is also sent as a WhatsApp photo through the real bot (scratch
@@ -69,7 +75,7 @@ def claims_command(directory: Path, bot_path: bool, as_json: bool) -> None:
         program = _program_with_key(directory, Path(tmp))
         context = botpath.bot_path(program_file=program) if bot_path else nullcontext(None)
         with context as measure:
-            report = claims.run(directory, bot_path=measure)
+            report = claims.run(directory, bot_path=measure, limit=limit, bot_limit=bot_limit, rows_out=rows_out)
     claims.print_report(report)
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))

@@ -35,6 +35,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.ext.mutable import MutableDict
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -107,6 +108,9 @@ class Member(Base):
     account_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_accounts.id"), unique=True)
     consent_at: Mapped[dt.datetime]
     created_at: Mapped[created_at]
+    gstin: Mapped[str | None] = mapped_column(String(15), index=True)  # firms that claim invoices (the buyer)
+    firm_name: Mapped[str | None] = mapped_column(String(120))
+    gstin_shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # another member has it
 
     rep: Mapped[Rep | None] = relationship()
 
