@@ -9,6 +9,7 @@ and times each file from the signed webhook POST to the reply reaching the stand
 from __future__ import annotations
 
 import mimetypes
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,10 +25,11 @@ from bot.twilio_signing import inbound_params, sign
 DEFAULT_DATABASE_SERVER = "postgresql://postgres@127.0.0.1:5432"
 """Server on which the scratch database is created and dropped."""
 
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
-"""Redis db used by the benchmark (flushed before and after)."""
+DEFAULT_REDIS_URL = os.environ.get("INAAM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+"""Redis db used by the benchmark (flushed before and after); INAAM_BENCH_REDIS_URL overrides it."""
 
-SCRATCH_DB = "inaam_bench_claims"
+SCRATCH_DB = os.environ.get("INAAM_BENCH_CLAIMS_DB", "inaam_bench_claims")
+"""Scratch database (dropped and created); INAAM_BENCH_CLAIMS_DB overrides it for parallel runs."""
 REPLY_TIMEOUT = 60.0
 
 SID = "AC" + "be" * 16

@@ -132,7 +132,7 @@ def second_opinion(results: list[ocr.OcrResult], fields: InvoiceFields, text: st
 
     Fields Tesseract did not read are taken from PP-OCR (and then need Tesseract's reading of
     that place to agree). A field read differently by the two stays doubted, with both values
-    in ``fields.candidates``; where Tesseract itself doubted its reading, PP-OCR's is shown first.
+    in ``fields.candidates``, PP-OCR's first unless only PP-OCR doubted its own reading.
     """
     if not ppocr.available() or not results or any(r.gray is None for r in results):
         return
@@ -188,7 +188,8 @@ def _dispute(fields: InvoiceFields, other: InvoiceFields, name: str) -> None:
     elif name == "total_paise" and other.total_confirmed:
         prefer_theirs = True
     else:
-        prefer_theirs = bool(own_doubts) and not their_doubts
+        # PP-OCR is the stronger reader: its value is shown first unless it doubts it and Tesseract does not
+        prefer_theirs = not their_doubts or bool(own_doubts)
     fields.candidates[name] = [theirs.value, mine.value] if prefer_theirs else [mine.value, theirs.value]
     if prefer_theirs:
         _adopt(fields, other, name)

@@ -156,6 +156,15 @@ def meta_lines(
     value_x: float | None = None,
     style: str = "body",
 ) -> float:
+    right = p.width - 30
+    if value_x is not None:  # the values' column starts right of the longest label, and stays on the page
+        value_x = max(value_x, x + max(p.width_of(label, style=style) for label, _ in pairs) + 12)
+        overflow = value_x + max(p.width_of(f"{sep.strip()} {v}", style="bold") for _, v in pairs) - right
+    else:
+        overflow = x + max(p.width_of(f"{label}{sep}{v}", style=style) for label, v in pairs) - right
+    if overflow > 0:
+        x -= overflow
+        value_x = value_x - overflow if value_x is not None else None
     for label, value in pairs:
         if value_x is None:
             p.text(x, y, f"{label}{sep}{value}", fill=st.ink, style=style)
@@ -256,12 +265,10 @@ def totals(p: Page, inv: Invoice, st: Style, right: float, y: float, *, label_x:
 
 
 def words(p: Page, inv: Invoice, st: Style, x: float, y: float) -> float:
-    if st.lang == "hi" or (st.lang == "bi" and inv.total % 100 == 0):
-        text = f"राशि (शब्दों में): {words_hi(inv.total)}" if inv.total % 100 == 0 else ""
+    if st.lang == "hi" or st.lang == "bi":
+        text = f"राशि (शब्दों में): {words_hi(inv.total)}"
     else:
         text = f"Amount Chargeable (in words): {words_en(inv.total)}"
-    if not text:
-        return y
     p.text(x, y, text, size=int(p.fonts.size * 0.9), fill=st.ink)
     return y + p.fonts.size * 1.6
 

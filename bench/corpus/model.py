@@ -248,8 +248,8 @@ def words_en(paise: int) -> str:
 
 
 def words_hi(paise: int) -> str:
-    """Hindi words for whole rupees: 'एक लाख तेईस हज़ार चार सौ छप्पन रुपये मात्र'."""
-    rupees = paise // 100
+    """Hindi words as printed on invoices: 'रुपये एक लाख तेईस हज़ार चार सौ छप्पन और पचास पैसे मात्र'."""
+    rupees, rest = divmod(paise, 100)
     parts = []
     for scale, name in ((10**7, "करोड़"), (10**5, "लाख"), (1000, "हज़ार"), (100, "सौ")):
         if rupees >= scale:
@@ -257,4 +257,6 @@ def words_hi(paise: int) -> str:
             rupees %= scale
     if rupees:
         parts.append(_HI_UNITS[rupees])
-    return " ".join(parts) + " रुपये मात्र"
+    if rest:
+        parts.append(f"और {_HI_UNITS[rest]} पैसे")
+    return "रुपये " + " ".join(parts) + " मात्र"
