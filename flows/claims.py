@@ -198,7 +198,10 @@ def _balance(turn: Turn) -> int | None:
 
 
 def _append_balance(turn: Turn, lines: list[str], before: int | None) -> None:
-    """Add the new balance, only when this message changed it."""
+    """Add what the credits brought (tier bonus, promotion), then the new balance only when this message changed it."""
+    from loyalty.hooks import credit_lines
+
+    lines += credit_lines(turn)
     points = _balance(turn)
     if points is None or points == before:
         return

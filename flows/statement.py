@@ -13,7 +13,7 @@ STATEMENT_LINES = 10
 
 KNOWN_REASONS = {
     "welcome_bonus", "qr_claim", "invoice_claim", "reversal", "hold", "hold_release",
-    "redemption", "expiry", "adjustment",
+    "redemption", "expiry", "adjustment", "tier_bonus",
 }
 """Ledger reasons with their own catalog line ``reason.<name>``; others show as 'adjustment'."""
 
@@ -52,6 +52,11 @@ def show(turn: Turn) -> None:
             total = format_rupees(item.total_paise) if item.total_paise is not None else "—"
             out.append(turn.t(f"statement.pending_{item.kind}", label=item.label, total=total,
                               date=format_day(turn.lang, item.when)))
+    from payouts.summary import statement_lines
+
+    payouts = statement_lines(turn)
+    if payouts:
+        out += ["", *payouts]
     turn.say_text("statement.title", "\n".join(out))
     turn.say("common.menu_hint")
 
