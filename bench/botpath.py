@@ -30,7 +30,8 @@ DEFAULT_REDIS_URL = os.environ.get("INAAM_BENCH_REDIS_URL", "redis://127.0.0.1:6
 
 SCRATCH_DB = os.environ.get("INAAM_BENCH_CLAIMS_DB", "inaam_bench_claims")
 """Scratch database (dropped and created); INAAM_BENCH_CLAIMS_DB overrides it for parallel runs."""
-REPLY_TIMEOUT = 60.0
+REPLY_TIMEOUT = float(os.environ.get("INAAM_BENCH_REPLY_TIMEOUT", "600"))
+"""Seconds to wait for a reply before the file counts as unanswered (a loaded machine is slow)."""
 
 SID = "AC" + "be" * 16
 TOKEN = "bench-auth-token-0123456789"

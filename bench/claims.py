@@ -187,6 +187,18 @@ def run(
     return _summarize(rows, qr_rows, bot_seconds, notes, directory)
 
 
+def summarize_rows(rows_file: Path, directory: Path) -> dict:
+    """The report of a (possibly interrupted) run from its ``--rows-out`` file, without reading anything."""
+    rows, qr_rows = [], []
+    for line in rows_file.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        if "qr" in item:
+            qr_rows.append(item["qr"])
+        else:
+            rows.append(item)
+    return _summarize(rows, qr_rows, {}, [f"summarised from {rows_file}: {len(rows) + len(qr_rows)} files"], directory)
+
+
 def _summarize(
     rows: list[dict], qr_rows: list[dict], bot_seconds: dict[str, list[float]], notes: list[str], directory: Path
 ) -> dict:
@@ -194,6 +206,8 @@ def _summarize(
     by_variant: dict[str, dict] = {}
     for variant in [*sorted({r["variant"] for r in extract}), "all"]:
         subset = [r for r in extract if variant in ("all", r["variant"])]
+        if not subset:
+            continue
         by_variant[variant] = {
             "files": len(subset),
             **{f: round(sum(r["fields"][f]["ok"] for r in subset) / len(subset), 3) for f in FIELDS},

@@ -55,9 +55,11 @@ def core_command(seconds: float, clients: int, rate: float | None, as_json: bool
 @click.option("--limit", type=click.IntRange(1), default=None, help="Read only the first LIMIT files.")
 @click.option("--rows-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Append each file's result to this JSON-lines file as it is read.")
+@click.option("--from-rows", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Only summarise a --rows-out file of an earlier (or interrupted) run.")
 @click.option("--json", "as_json", is_flag=True, help="Also print the raw figures as JSON.")
 def claims_command(directory: Path, bot_path: bool, bot_limit: int | None, limit: int | None,
-                   rows_out: Path | None, as_json: bool) -> None:
+                   rows_out: Path | None, from_rows: Path | None, as_json: bool) -> None:
     """Invoice field accuracy, auto-credit safety, QR decode rate and timings over DIR/truth.jsonl.
 
     With --bot-path, each file is also sent as a WhatsApp photo through the real bot (scratch
@@ -71,6 +73,9 @@ def claims_command(directory: Path, bot_path: bool, bot_limit: int | None, limit
     from bench import botpath, claims
 
     logging.getLogger().setLevel(logging.WARNING)
+    if from_rows is not None:
+        claims.print_report(claims.summarize_rows(from_rows, directory))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         program = _program_with_key(directory, Path(tmp))
         context = botpath.bot_path(program_file=program) if bot_path else nullcontext(None)
