@@ -149,3 +149,26 @@ def test_statement_lists_pending_invoice_claims(user: WhatsAppUser, app) -> None
                       now=utcnow())
     reply = user.ask("statement")
     assert "Still being checked (1)" in reply and "Invoice INV/77, ₹12,345" in reply
+
+
+def test_checking_note_reaches_the_member_while_the_work_is_still_running(user: WhatsAppUser, app, monkeypatch) -> None:
+    import time
+
+    import workers.analysis
+    from tests.samples import sample
+
+    enroll_chat(user)
+    seen_during_work: list[list[str]] = []
+    real = workers.analysis.analyze
+
+    def slow(*args, **kwargs):
+        time.sleep(1.0)  # the work drags on past the threshold
+        seen_during_work.append([m["body"] for m in user.standin.messages(to=f"whatsapp:{user.phone}")])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workers.analysis, "DEFAULT_ACK_AFTER_SECONDS", 0.2)
+    monkeypatch.setattr(workers.analysis, "analyze", slow)
+    user.replies()
+    reply = user.ask("", media=[(sample("015.jpg"), "image/jpeg")])
+    assert any("checking your file" in body for body in seen_during_work[0])  # sent before the result exists
+    assert "damaged or incomplete" in reply
