@@ -234,6 +234,9 @@ def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str],
     if len(values) > 1:
         conf = min(conf, 0.5)
         result.doubts.append("invoice_number_ambiguous")
+    if note == "bare":  # a lone "No." may be a house, shop or serial number: never credited unseen
+        conf = min(conf, 0.6)
+        result.doubts.append("invoice_number_bare_label")
     if value in weak:
         conf = min(conf, 0.6)
         result.doubts.append("invoice_number_low_ocr_confidence")

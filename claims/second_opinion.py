@@ -33,8 +33,9 @@ PP_WEAK_SCORE = 80.0
 MIN_LOOSE_NUMBER = 3
 """An invoice number found (once) in its region without a readable label must be this long to count."""
 
-LIFTED = ("low_ocr_confidence", "lookalike", "unlabelled", "unsure")
-"""Doubts about how a field was read that a second engine's identical reading answers."""
+LIFTED = ("low_ocr_confidence", "lookalike", "unsure")
+"""Doubts about how the characters were read, which a second engine's identical reading answers. Doubts about
+which value is the field (no label, a bare "No.", two candidates) are not: both engines share that choice."""
 
 
 def value_in(name: str, value: str | int, text: str) -> bool:
@@ -61,6 +62,9 @@ def _box(words: list[ocr.Word], line: int, width: int) -> tuple[int, int, int, i
 
 
 def _lift(fields: InvoiceFields, name: str) -> None:
+    f0: Field = getattr(fields, name)
+    if name == "invoice_number" and f0.note.split("+")[0] in ("unlabelled", "bare"):
+        return  # both engines read the same characters, but nothing says they are the invoice number
     prefix = name.replace("_paise", "") + "_"
     fields.doubts = [d for d in fields.doubts if not (d.startswith(prefix) and d.removeprefix(prefix) in LIFTED)]
     f: Field = getattr(fields, name)

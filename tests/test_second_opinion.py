@@ -81,3 +81,22 @@ def test_a_single_engine_reading_is_never_certain() -> None:
     _judge_certain(reading, fields, date(2026, 11, 23))
     assert not reading.certain and "invoice_number_single_engine" in reading.doubts
     json.dumps(reading.to_json())
+
+
+def test_a_number_without_a_proper_label_is_never_made_certain_by_agreement() -> None:
+    fields = InvoiceFields(invoice_number=Field("214", 0.95, "bare", 2))
+    so._lift(fields, "invoice_number")
+    assert "invoice_number" not in fields.agreed
+    guessed = InvoiceFields(invoice_number=Field("GST-3857", 0.9, "unlabelled+reread", 2))
+    so._lift(guessed, "invoice_number")
+    assert "invoice_number" not in guessed.agreed
+
+
+def test_a_bare_no_label_is_doubted() -> None:
+    from claims.invoice_text import extract_fields
+
+    text = "Shree Traders\nNo. 0214      Date 05/11/2026\nGrand Total 1,180.00"
+    fields = extract_fields(text, today=date(2026, 11, 23))
+    assert fields.invoice_number.value == "0214" and "invoice_number_bare_label" in fields.doubts
+    house = extract_fields("H.No. 214, Ring Road\nInvoice No. GST-3857\n", today=date(2026, 11, 23))
+    assert house.invoice_number.value == "GST-3857"
