@@ -128,11 +128,14 @@ def claim(ref: str) -> str:
     reading = claim.reading if isinstance(claim, InvoiceClaim) else {}
     fields = []
     if isinstance(claim, InvoiceClaim):
+        candidates = reading.get("candidates") if isinstance(reading.get("candidates"), dict) else {}
         for name in ("supplier_gstin", "invoice_number", "invoice_date", "total_paise", "buyer_gstin"):
             read = reading.get(name) if isinstance(reading.get(name), dict) else {}
+            seen = candidates.get(name)
             fields.append({"name": name, "label": FIELD_LABELS[name], "value": getattr(claim, name),
                            "read": read.get("value"), "confidence": read.get("confidence"),
-                           "source": read.get("source"), "editable": name in EDITABLE})
+                           "source": read.get("source"), "editable": name in EDITABLE,
+                           "candidates": [str(c) for c in seen] if isinstance(seen, list) else []})
         reasons = list(claim.reasons or [])
         batch = None
     else:
