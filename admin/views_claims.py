@@ -34,6 +34,11 @@ REASON_HELP = {
     "supplier_gstin_invalid": "Supplier GSTIN fails its check character",
     "invoice_date_implausible": "Invoice date looks implausible",
     "einvoice_unverified": "E-invoice QR not verified",
+    "buyer_unread": "Buyer GSTIN could not be read (is it this member's firm?)",
+    "not_your_invoice": "Buyer GSTIN is not the member's registered GSTIN",
+    "gstin_shared": "Another member registered the same GSTIN",
+    "role_cannot_claim": "This member's trade cannot claim invoices",
+    "no_gstin_registered": "Member has no GSTIN registered",
 }
 REASON_LABELS = {
     "unreadable": "Photo not readable", "incomplete": "Invoice incomplete", "duplicate": "Already claimed",
