@@ -86,6 +86,7 @@ def seed(db: Session, program: Program, secret: bytes, *, password: str, seed_va
                         now=when + dt.timedelta(minutes=rng.randrange(0, 300)))
     for k, member in enumerate(members[:4]):
         _invoice(db, member, program, k, now - dt.timedelta(hours=3 * k + 1))
+    _payouts(db, program, [m for m in members if m.upi_id])
     admin_user = create_user(db, "admin@inaam.demo", password, "admin", name="Neha Kapoor (Loyalty manager)")
     create_user(db, "reviewer@inaam.demo", password, "reviewer", name="Asif Khan (Claims)")
     create_user(db, "rep@inaam.demo", password, "rep", name=REPS[0][0], rep_id=reps[0].id)
@@ -123,7 +124,13 @@ def invoice_image(seller: str, gstin: str, number: str, day: dt.date, total_pais
 
 
 def _invoice(db: Session, member: object, program: Program, k: int, when: dt.datetime) -> None:
+    from claims.gstin import check_char
+
     seller, gstin = SELLERS[k % len(SELLERS)]
+    if hasattr(member, "gstin"):  # invoices pay firms (retailers, distributors) whose GSTIN is the buyer
+        base = f"09AAB{'CDEFG'[k]}K{1234 + k}L1Z"
+        member.role, member.gstin, member.firm_name = "retailer", base + check_char(base), f"{member.name} Traders"  # type: ignore[attr-defined]
+        db.flush()
     number, total = f"SGB/24-25/{1180 + k * 37}", [2_970_000, 1_845_050, 4_410_000, 987_500][k % 4]
     day = (when - dt.timedelta(days=2)).date()
     data = invoice_image(seller, gstin, number, day, total)
@@ -148,3 +155,26 @@ def _invoice(db: Session, member: object, program: Program, k: int, when: dt.dat
                "total_paise": {"value": total, "confidence": conf["total_paise"], "source": "ocr"}}
     claim_invoice(db, member=member, media_id=media.id, reading=reading, program=program, now=when,  # type: ignore[arg-type]
                   inbound_id=inbound.id)
+
+
+def _payouts(db: Session, program: Program, members: list[object]) -> None:
+    """A few UPI payouts through the manual provider: paid, failed, and in flight (when payouts exist)."""
+    try:
+        from payouts import service
+    except ImportError:
+        return
+    outcomes = [("processed", "612345678901"), ("failed", None), ("processing", None), ("processed", "612345679230"),
+                ("processing", None)]
+    from storage import ledger
+
+    rich = [m for m in members if ledger.balance(db, m.account_id) >= 200]  # type: ignore[attr-defined]
+    for member, (status, utr) in zip(rich, outcomes, strict=False):
+        points = ledger.balance(db, member.account_id) // 200 * 100  # type: ignore[attr-defined]
+        paise = program.paise_for(points)
+        row = service.start_redemption(db, member, service.NewRedemption(  # type: ignore[arg-type]
+            kind="upi", reward_code="upi", points=points, gross_paise=paise, tds_paise=0, net_paise=paise,
+            tds_mode="none", fy="2026-27", provider="manual", vpa=member.upi_id,  # type: ignore[attr-defined]
+            holder_name=member.name.upper()))  # type: ignore[attr-defined]
+        service.apply_status(db, row, "processing")
+        if status != "processing":
+            service.apply_status(db, row, status, utr=utr, reason="Beneficiary bank declined (NPCI U30)")
