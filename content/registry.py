@@ -146,6 +146,9 @@ def session_content_sid(session: Session, client: Client, lang: str, types: dict
 
 
 def forget_cached() -> None:
-    """Drop the process cache of session contents (tests that reset the stand-in)."""
+    """Drop the process cache of session contents and the Content API back-off (tests)."""
+    from content import window
+
     with _lock:
         _session_sids.clear()
+    window._content_down_until = 0.0

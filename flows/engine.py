@@ -106,6 +106,8 @@ class Turn:
     bypass_opt_out: bool = False
     value: Any = None
     replies: list[tuple[str, str]] = field(default_factory=list)
+    interactive: dict[str, Any] | None = None
+    """Tappable choices for the reply (``content.interactive.offer``)."""
 
     @property
     def lang(self) -> str:
@@ -262,6 +264,9 @@ def show_menu(turn: Turn) -> None:
         lines.append(f"{i}. {turn.t(flow.menu_label or '')}")
     lines.append(turn.t("menu.footer"))
     turn.say_text("menu", "\n".join(lines))
+    from content.interactive import offer
+
+    offer(turn, "menu", prompt=f"{turn.t('menu.prompt')}\n{turn.t('menu.footer')}")
 
 
 def start_from_menu(turn: Turn, position: int) -> bool:

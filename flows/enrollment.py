@@ -7,6 +7,7 @@ Started by any first message from an unknown number, or by a field rep's link
 from __future__ import annotations
 
 from bot.i18n import format_number, format_rupees
+from content.interactive import offer
 from flows import match
 from flows.engine import END, Flow, Turn, on, show_menu
 from flows.language import choose_language
@@ -42,6 +43,7 @@ def _begin(turn: Turn, rep_code: str | None) -> str:
             turn.slots["rep_code"] = rep.code
     turn.say("enroll.welcome", program=turn.program.name)
     turn.say("language.ask")
+    offer(turn, "language.ask")
     return ASK_LANGUAGE
 
 
@@ -67,8 +69,14 @@ def got_language(turn: Turn) -> str:
 
 def got_name(turn: Turn) -> str:
     turn.slots["name"] = turn.value
-    turn.say_text("enroll.ask_role", _role_prompt(turn))
+    _ask_role(turn)
     return ASK_ROLE
+
+
+def _ask_role(turn: Turn) -> None:
+    turn.say_text("enroll.ask_role", _role_prompt(turn))
+    offer(turn, "enroll.ask_role", prompt=turn.t("enroll.role_prompt", name=turn.slots.get("name", "")),
+          button=turn.t("role.button"))
 
 
 def _role_prompt(turn: Turn) -> str:
@@ -79,7 +87,7 @@ def _role_prompt(turn: Turn) -> str:
 
 def bad_role(turn: Turn) -> None:
     turn.say("enroll.bad_role")
-    turn.say_text("enroll.ask_role", _role_prompt(turn))
+    _ask_role(turn)
 
 
 def got_role(turn: Turn) -> str:
@@ -106,6 +114,7 @@ def skipped_upi(turn: Turn) -> str:
 
 def _ask_consent(turn: Turn) -> str:
     turn.say("enroll.ask_consent", program=turn.program.name, terms=turn.program.terms_url)
+    offer(turn, "enroll.ask_consent")
     return ASK_CONSENT
 
 

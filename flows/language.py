@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from content.interactive import offer
 from flows import match
 from flows.engine import END, Flow, Turn, on, show_menu
 
@@ -19,6 +20,7 @@ choose_language = match.choice(LANGUAGE_WORDS)
 
 def ask(turn: Turn) -> str:
     turn.say("language.ask")
+    offer(turn, "language.ask")
     return CHOOSE
 
 

@@ -41,9 +41,12 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "menu.button": ("Choose", "चुनिए", "منتخب کیجیے"),
     "menu.agent": ("Talk to a person", "किसी से बात करें", "کسی سے بات کریں"),
     "role.button": ("Choose your work", "अपना काम चुनिए", "اپنا کام منتخب کیجیے"),
-    "choice.yes": ("Yes", "हाँ", "ہاں"),
-    "choice.no": ("No", "नहीं", "نہیں"),
-    "choice.agree": ("Yes, I agree", "हाँ, मंज़ूर है", "جی ہاں، منظور ہے"),
+    "menu.prompt": ("What would you like to do?", "आप क्या करना चाहेंगे?", "آپ کیا کرنا چاہیں گے؟"),
+    "enroll.role_prompt": (
+        "Thanks, {name}. What is your work?",
+        "शुक्रिया, {name} जी। आप क्या काम करते हैं?",
+        "شکریہ، {name} صاحب۔ آپ کیا کام کرتے ہیں؟",
+    ),
     "handoff.opened": (
         "Sure. I'm passing this chat to a person from our team; they will reply here soon. You can write "
         "your question now.",
@@ -90,7 +93,7 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
 
 def main() -> None:
     for index, lang in enumerate(("en", "hi", "ur")):
-        catalog = Catalog(locale=lang, project="inaam", version="0.1")
+        catalog = Catalog(locale=lang, project="inaam", version="0.1", fuzzy=False)
         for msgid, texts in MESSAGES.items():
             catalog.add(msgid, texts[index])
         path = ROOT / "locales" / lang / "LC_MESSAGES" / "campaigns.po"

@@ -384,6 +384,7 @@ class TwilioStandIn:
                 "index": self._index,
                 "media_url": form.getlist("MediaUrl"),
                 "content_sid": form.get("ContentSid") or None,
+                "content_types": self.window.content_types(form),
                 "content_variables": form.get("ContentVariables") or None,
                 "status_callback": form.get("StatusCallback") or None,
             }

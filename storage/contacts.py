@@ -58,7 +58,8 @@ def store_inbound(session: Session, contact_id: int, params: dict[str, Any]) -> 
     stmt = (
         _insert(session)(InboundMessage)
         .values(message_sid=sid, contact_id=contact_id, body=params.get("Body", "") or "",
-                button_payload=params.get("ButtonPayload") or None, num_media=num_media, params=params,
+                button_payload=(params.get("ButtonPayload") or params.get("ListId") or None),
+                num_media=num_media, params=params,
                 status="received", attempts=0, received_at=utcnow())
         .on_conflict_do_nothing(index_elements=["message_sid"])
         .returning(InboundMessage.id)
