@@ -120,6 +120,7 @@ def scheduler() -> None:
     """Run periodic jobs (the sweeper) with RQ's cron scheduler (needs REDIS_URL)."""
     from rq.cron import CronScheduler
 
+    from campaigns.sending import tick as campaigns_tick
     from workers import jobs
     from workers.queue import DEFAULT_QUEUE, DEFAULT_SWEEP_EVERY_SECONDS, get_queue
 
@@ -128,6 +129,7 @@ def scheduler() -> None:
         raise click.ClickException("REDIS_URL is not set: `inaam serve` runs the sweeper itself")
     cron = CronScheduler(connection=get_queue(app).connection)
     cron.register(jobs.sweep, DEFAULT_QUEUE, interval=DEFAULT_SWEEP_EVERY_SECONDS)
+    cron.register(campaigns_tick, DEFAULT_QUEUE, interval=DEFAULT_SWEEP_EVERY_SECONDS)
     cron.start()
 
 
@@ -238,7 +240,11 @@ def ledger_verify() -> None:
 from bench.cli import register as _register_bench  # noqa: E402
 from bot.cli_claims import register as _register_claims  # noqa: E402
 from bot.cli_content import register as _register_content  # noqa: E402
+from campaigns.cli import register as _register_campaigns  # noqa: E402
+from handoff.cli import register as _register_handoff  # noqa: E402
 
 _register_claims(main)
 _register_content(main)
+_register_campaigns(main)
+_register_handoff(main)
 _register_bench(main)

@@ -63,11 +63,6 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "معاف کیجیے۔ میں نے کلیم {ref} ہماری ٹیم کو بھیج دیا ہے، کوئی ساتھی اسے جانچ کر یہیں جواب دے گا۔ آپ "
         "چاہیں تو ابھی مزید تفصیل لکھ سکتے ہیں۔",
     ),
-    "handoff.already_open": (
-        "Our team already has your chat and will reply here.",
-        "आपकी बातचीत हमारी टीम के पास है, वे यहीं जवाब देंगे।",
-        "آپ کی بات چیت ہماری ٹیم کے پاس ہے، وہ یہیں جواب دیں گے۔",
-    ),
     "handoff.closed": (
         "Our team has closed this conversation. I'm back: send MENU to see what you can do.",
         "हमारी टीम ने यह बातचीत बंद कर दी है। अब मैं फिर हाज़िर हूँ: आगे क्या कर सकते हैं, देखने के लिए "

@@ -1,0 +1,43 @@
+"""Messages per second per WhatsApp sender, shared by every worker through Redis.
+
+Why: Twilio queues what exceeds a sender's throughput (80 messages/s by default) and fails what
+would wait too long, so a campaign must pace itself however many workers send it. This is GCRA
+(the generic cell rate algorithm): one Redis key per sender holds the theoretical arrival time of
+the next message; a Lua script reserves the next slot atomically and says how long to wait for it.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+RESERVE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local interval = tonumber(ARGV[1])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+redis.call('SET', KEYS[1], string.format('%.6f', tat + interval), 'EX', 3600)
+return string.format('%.6f', tat - now)
+"""
+
+class Pacer:
+    """Reserve send slots at ``rate`` per second for ``sender`` across processes."""
+
+    def __init__(self, connection: Any, sender: str, rate: float) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.connection = connection
+        self.key = f"inaam:pace:{sender}"
+        self.interval = 1.0 / rate
+        self._script = connection.register_script(RESERVE)
+
+    def reserve(self) -> float:
+        """Reserve the next slot; returns the seconds to wait before sending."""
+        return float(self._script(keys=[self.key], args=[f"{self.interval:.6f}"]))
+
+    def wait(self) -> None:
+        """Reserve a slot and sleep until it comes."""
+        delay = self.reserve()
+        if delay > 0:
+            time.sleep(delay)
