@@ -92,3 +92,40 @@ def _program_with_key(directory: Path, tmp: Path) -> str | None:
 def register(main: click.Group) -> None:
     """Add the ``bench`` group to the ``inaam`` command."""
     main.add_command(bench)
+
+
+@bench.command("campaign")
+@click.option("--members", type=click.IntRange(100, 2_000_000), default=100_000, show_default=True)
+@click.option("--rate", type=click.IntRange(1, 1000), default=80, show_default=True,
+              help="Configured messages per second for the sender.")
+@click.option("--seconds", type=click.FloatRange(20, 3600), default=180.0, show_default=True,
+              help="Sending time measured (one worker is SIGKILLed at half time).")
+@click.option("--workers", type=click.IntRange(1, 16), default=4, show_default=True)
+@click.option("--database", default="inaam_bench_campaign", show_default=True,
+              help="Scratch database on 127.0.0.1:5432 (dropped and recreated).")
+@click.option("--redis-url", default="redis://127.0.0.1:6379/12", show_default=True,
+              help="Redis database for the queue (flushed).")
+@click.option("--json", "as_json", is_flag=True, help="Also print the raw figures as JSON.")
+def campaign_command(members: int, rate: int, seconds: float, workers: int, database: str, redis_url: str,
+                     as_json: bool) -> None:
+    """Build+queue time of a large campaign, the paced send rate, and 0 duplicates / 0 skips after a SIGKILL."""
+    import json
+    import logging
+
+    from bench import campaign
+    from bench.core import DEFAULT_SERVER_URL
+
+    logging.getLogger().setLevel(logging.WARNING)
+    try:
+        results = campaign.run(members=members, rate=rate, seconds=seconds, workers=workers,
+                               server_url=DEFAULT_SERVER_URL, database=database, redis_url=redis_url, echo=click.echo)
+    except (RuntimeError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    r, c = results["rate"], results["check"]
+    click.echo(f"build+queue {results['audience']:,} recipients: {results['build_queue_seconds']} s (target < 60 s)")
+    click.echo(f"send rate: {r['measured']} msg/s vs configured {r['target']} ({r['deviation_pct']:+} %, target ±5 %) "
+               f"over {r['window_s']} s; before kill {r['before_kill']}, after {r['after_kill']}")
+    click.echo(f"after SIGKILL of a worker at {results['killed_at_s']} s: claimed {c['claimed']}, sent {c['sent']}, "
+               f"duplicates {c['duplicates']}, lost {c['lost']}, stuck {c['stuck_in_outbox']}")
+    if as_json:
+        click.echo(json.dumps(results, indent=2, default=str))

@@ -148,6 +148,9 @@ def _messaging_settings(env: Mapping[str, str], cfg: Mapping[str, Any]) -> dict[
     out["CAMPAIGN_PARALLEL"] = _positive_int(
         "INAAM_CAMPAIGN_PARALLEL", env.get("INAAM_CAMPAIGN_PARALLEL", str(defaults.DEFAULT_CAMPAIGN_PARALLEL))
     )
+    out["CAMPAIGN_THREADS"] = _positive_int(
+        "INAAM_CAMPAIGN_THREADS", env.get("INAAM_CAMPAIGN_THREADS", str(defaults.DEFAULT_CAMPAIGN_THREADS))
+    )
     out["HANDOFF_TIMEOUT_MINUTES"] = _positive_int(
         "INAAM_HANDOFF_TIMEOUT_MINUTES",
         env.get("INAAM_HANDOFF_TIMEOUT_MINUTES", str(defaults.DEFAULT_HANDOFF_TIMEOUT_MINUTES)),
