@@ -58,6 +58,12 @@ def serve(host: str, port: int | None) -> None:
             port=urlparse(app.config["TWILIO_API_BASE_URL"]).port or 80,
         )
         standin.start()
+        import threading
+
+        from content.registry import register_with_standin
+
+        # A fresh stand-in knows no templates: create and approve them again (in the background).
+        threading.Thread(target=register_with_standin, args=(app,), name="inaam-templates", daemon=True).start()
     if not app.config.get("REDIS_URL"):
         from workers.queue import start_embedded_worker
 

@@ -49,3 +49,32 @@ class Pacer:
         delay = self.reserve()
         if delay > 0:
             time.sleep(delay)
+
+
+class DailyLimit:
+    """WhatsApp's messaging-limit tier: business-initiated messages per sender per day (0 = no limit).
+
+    Meta caps how many people a sender may start conversations with in 24 hours (1K, 10K, 100K…);
+    past it messages fail with 63018. Lanes stop claiming when the day's count reaches the limit
+    and the campaign's tick restarts them later.
+    """
+
+    def __init__(self, connection: Any, sender: str, limit: int) -> None:
+        self.connection = connection
+        self.sender = sender
+        self.limit = limit
+
+    def _key(self) -> str:
+        return f"inaam:tier:{self.sender}:{time.strftime('%Y%m%d', time.gmtime())}"
+
+    def remaining(self) -> int | None:
+        """Messages left today, None without a limit."""
+        if not self.limit:
+            return None
+        return max(0, self.limit - int(self.connection.get(self._key()) or 0))
+
+    def use(self, count: int) -> None:
+        if self.limit and count:
+            key = self._key()
+            self.connection.incrby(key, count)
+            self.connection.expire(key, 2 * 86400)

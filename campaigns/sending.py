@@ -22,7 +22,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.i18n import format_number, format_rupees
-from campaigns.pacing import Pacer
+from campaigns.pacing import DailyLimit, Pacer
 from campaigns.service import CampaignError, get_campaign, send_campaign
 from storage.base import utcnow
 from storage.db import sessions
@@ -72,7 +72,9 @@ def run_lane(campaign_id: int) -> int:
             rate = rate_for(campaign, app.config)
         lanes = int(app.config["CAMPAIGN_PARALLEL"])
         chunk = max(1, min(int(app.config["CAMPAIGN_BATCH_SIZE"]), int(rate * CHUNK_SECONDS / lanes)))
-        pacer = Pacer(get_queue(app).connection, app.config["TWILIO_WHATSAPP_FROM"], rate)
+        connection = get_queue(app).connection
+        pacer = Pacer(connection, app.config["TWILIO_WHATSAPP_FROM"], rate)
+        daily = DailyLimit(connection, app.config["TWILIO_WHATSAPP_FROM"], int(app.config["CAMPAIGN_DAILY_LIMIT"]))
         deadline = time.monotonic() + LANE_SECONDS
 
         def send(contact_id: int) -> None:
@@ -88,13 +90,19 @@ def run_lane(campaign_id: int) -> int:
                                 thread_name_prefix=f"campaign-{campaign_id}") as pool:
             in_flight: list[Future[None]] = []
             while time.monotonic() < deadline:
-                contacts = claim(factory, campaign_id, chunk, app.config)
+                left = daily.remaining()
+                if left == 0:
+                    logger.warning("Campaign %s: the sender's daily messaging limit is reached; resuming later",
+                                   campaign_id)
+                    return sent
+                contacts = claim(factory, campaign_id, chunk if left is None else min(chunk, left), app.config)
                 if contacts is None:
                     return sent  # paused or cancelled (the pool finishes what it holds)
                 if not contacts:
                     wait(in_flight)
                     finish_if_done(factory, campaign_id)
                     return sent
+                daily.use(len(contacts))
                 for contact_id in contacts:
                     pacer.wait()
                     in_flight.append(pool.submit(send, contact_id))

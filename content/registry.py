@@ -145,6 +145,24 @@ def session_content_sid(session: Session, client: Client, lang: str, types: dict
     return sid
 
 
+def register_with_standin(app: Any) -> int:
+    """Embedded mode: the stand-in starts empty, so stored Content SIDs are void; register afresh."""
+    from sqlalchemy import delete
+
+    from storage.db import sessions
+
+    forget_cached()
+    try:
+        with sessions(app).begin() as session:
+            session.execute(delete(ContentTemplate))
+            rows = sync_templates(session, api.content_client(app.config), app.config["TEMPLATES"])
+    except Exception:  # the bot runs without templates; messages outside the window are then skipped
+        logger.exception("Stand-in: templates could not be registered")
+        return 0
+    logger.info("Stand-in: %s templates registered and approved", len(rows))
+    return len(rows)
+
+
 def forget_cached() -> None:
     """Drop the process cache of session contents and the Content API back-off (tests)."""
     from content import window

@@ -97,15 +97,42 @@ def test_template_campaign_sends_text_inside_and_the_template_outside_the_window
     assert inside[0]["content_sid"] is None and inside[0]["body"].startswith("नमस्ते Suresh जी! Double points")
     assert outside[0]["content_sid"] == rows[("campaign_offer", "ur")]
     assert json.loads(outside[0]["content_variables"]) == {"1": "Imran", "2": OFFER["offer"], "3": "100"}
+    _callback(app, inside[0]["sid"], "delivered")
+    _callback(app, inside[0]["sid"], "read")
+    _callback(app, outside[0]["sid"], "undelivered", "63024")
+    _callback(app, inside[0]["sid"], "sent")  # late and out of order: ignored
     with sessions(app)() as s:
         assert s.get(Campaign, cid).status == "done"
         report = campaign_report(s, cid)
         csv_text = export_csv(s, cid)
     assert report["recipients"] == {"queued": 2}
-    assert report["funnel"][0] == {"stage": "audience", "count": 2} and report["funnel"][1]["count"] == 2
+    assert report["statuses"] == {"read": 1, "undelivered": 1} and report["errors"] == {"63024": 1}
+    assert [f["count"] for f in report["funnel"]][:4] == [2, 2, 1, 1]
     assert csv_text.splitlines()[0].startswith("member_id,name,phone") and len(csv_text.splitlines()) == 3
     assert "<svg" in funnel_svg(report) and "audience" in funnel_svg(report)
     assert set(ids) >= {"+919800000011"}
+
+
+def _callback(app, sid: str, status: str, error: str | None = None) -> None:
+    from bot.twilio_signing import sign
+    from tests.botkit import TOKEN
+
+    form = {"MessageSid": sid, "MessageStatus": status, "SmsStatus": status} | ({"ErrorCode": error} if error else {})
+    url = app.config["PUBLIC_BASE_URL"] + "/webhooks/twilio/status"
+    resp = app.test_client().post("/webhooks/twilio/status", data=form,
+                                  headers={"X-Twilio-Signature": sign(TOKEN, url, form)})
+    assert resp.status_code == 200
+
+
+def test_daily_messaging_limit_stops_the_lanes(make_app, standin) -> None:
+    app = make_app(INAAM_WHATSAPP_DAILY_LIMIT="2")
+    seed(app, [Seed(f"+9198000004{i:02d}") for i in range(4)])
+    cid = _create(app)
+    _send(app, cid)
+    assert len(standin.messages()) == 2
+    with sessions(app)() as s:
+        assert s.get(Campaign, cid).status == "sending"
+        assert campaign_report(s, cid)["recipients"] == {"queued": 2, "pending": 2}
 
 
 def test_free_text_campaign_skips_members_outside_the_window_when_asked(app, standin) -> None:
