@@ -64,11 +64,16 @@ def serve(host: str, port: int | None) -> None:
 
         # A fresh stand-in knows no templates: create and approve them again (in the background).
         threading.Thread(target=register_with_standin, args=(app,), name="inaam-templates", daemon=True).start()
+    port = port or app.config["PORT"]
+    payout_standin = None
+    if app.config["RAZORPAYX_STANDIN"]:
+        from payouts.standin import start_payout_standin
+
+        payout_standin = start_payout_standin(app, port)
     if not app.config.get("REDIS_URL"):
         from workers.queue import start_embedded_worker
 
         start_embedded_worker(app)
-    port = port or app.config["PORT"]
     server = make_server(host, port, app, threaded=True)
     click.echo(f"Inaam is listening on http://{host}:{port} (database: {_safe_url(app.config['DATABASE_URL'])})")
     if standin is not None:
@@ -81,6 +86,8 @@ def serve(host: str, port: int | None) -> None:
     finally:
         if standin is not None:
             standin.stop()
+        if payout_standin is not None:
+            payout_standin.stop()
 
 
 def _safe_url(url: str) -> str:
@@ -136,6 +143,9 @@ def scheduler() -> None:
     cron = CronScheduler(connection=get_queue(app).connection)
     cron.register(jobs.sweep, DEFAULT_QUEUE, interval=DEFAULT_SWEEP_EVERY_SECONDS)
     cron.register(campaigns_tick, DEFAULT_QUEUE, interval=DEFAULT_SWEEP_EVERY_SECONDS)
+    from payouts.schedule import register_periodic
+
+    register_periodic(cron, DEFAULT_QUEUE)
     cron.start()
 
 
@@ -254,3 +264,6 @@ _register_content(main)
 _register_campaigns(main)
 _register_handoff(main)
 _register_bench(main)
+from payouts.cli import register as _register_payouts  # noqa: E402
+
+_register_payouts(main)

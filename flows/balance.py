@@ -6,7 +6,6 @@ from bot.i18n import format_day, format_number, format_rupees
 from flows import match
 from flows.engine import Flow, Turn, on
 from storage import ledger
-from storage.members import lifetime_earned
 
 
 def balance_text(turn: Turn) -> str:
@@ -22,9 +21,15 @@ def balance_text(turn: Turn) -> str:
             date=format_day(turn.lang, turn.ctx.now),
         )
     ]
-    tier = turn.program.tier_for(lifetime_earned(turn.session, member))
+    from loyalty.names import tier_name
+    from loyalty.tiers import tier_of
+
+    tier = tier_of(turn.session, turn.program, member, turn.ctx.now)
     if tier is not None:
-        lines.append(turn.t("balance.tier", tier=tier.name))
+        lines.append(turn.t("balance.tier", tier=tier_name(turn, tier.name)))
+    from payouts.summary import balance_lines
+
+    lines += balance_lines(turn)
     return "\n".join(lines)
 
 

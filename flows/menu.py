@@ -7,7 +7,6 @@ item, or a rep link opened by someone already enrolled, still gets a useful answ
 from __future__ import annotations
 
 from flows import match
-from flows.balance import balance_text
 from flows.engine import Flow, Turn, menu_flows, on, show_menu, start_from_menu
 
 
@@ -27,18 +26,11 @@ def already_member(turn: Turn) -> None:
     show_menu(turn)
 
 
-def redeem(turn: Turn) -> None:
-    """Payouts are not switched on for this program yet: say so, with the balance it would use."""
-    turn.say("redeem.not_open")
-    turn.say_text("balance.text", balance_text(turn))
-
-
 FLOW = Flow(
     name="menu",
     entry=[
         on(_menu_number, pick),
         on(match.keyword("join"), already_member),
-        on(match.intent("redeem"), redeem),
     ],
     priority=50,
 )

@@ -126,6 +126,9 @@ def start_embedded_worker(app: Any) -> threading.Thread:
                 if ticks % DEFAULT_SWEEP_EVERY_SECONDS == 0:
                     enqueue(app, jobs.sweep, job_id="sweep")
                     enqueue(app, campaigns_tick, job_id="campaigns-tick")  # schedules, bonuses, handoff time-outs
+                from payouts.schedule import embedded_tick
+
+                embedded_tick(app, ticks)
             except Exception:  # pragma: no cover - keep ticking
                 logger.exception("Embedded clock tick failed")
 
