@@ -16,6 +16,7 @@ from twilio.base.exceptions import TwilioRestException
 from storage.base import utcnow
 from storage.db import sessions
 from storage.models import Contact, InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
+from storage.privacy import scrub_after_send
 from workers import dialog, media
 from workers.analysis import analyze_inbound_media
 from workers.runtime import app_context
@@ -63,13 +64,22 @@ def acknowledge(app: Any, contact_id: int, inbound_id: int) -> None:
             return
         text = translate(contact.lang or "en", "claims.checking")
         queue_reply(session, contact, [("claims.checking", text)], inbound_id=inbound_id)
-    schedule_send(app, contact_id)
+    # Sent from this (timer) thread at once: a send job would wait behind the analysis holding this worker.
+    try:
+        send_outbox(contact_id)
+    except Exception:  # a transient failure: the queue retries it (rows are locked one by one)
+        logger.warning("Contact %s: 'checking' not sent at once; queued", contact_id, exc_info=True)
+        schedule_send(app, contact_id)
 
 
 def schedule_send(app: Any, contact_id: int) -> None:
     from workers.queue import enqueue
 
     enqueue(app, send_outbox, contact_id)
+
+
+ERASED_MSGID = "privacy.erase.done"
+"""The erasure confirmation: once sent, its row keeps no phone number (``storage.privacy``)."""
 
 
 def send_outbox(contact_id: int) -> int:
@@ -127,6 +137,8 @@ def send_outbox(contact_id: int) -> int:
                 row.twilio_sid = message.sid
                 row.status = (message.status or OutboundStatus.QUEUED.value).lower()
                 row.sent_at = row.updated_at = utcnow()
+                if row.msgid == ERASED_MSGID:  # DPDP erasure: the last message forgets its address
+                    scrub_after_send(row)
                 sent += 1
         return sent
 
