@@ -26,6 +26,11 @@ class ProgramError(ValueError):
 class Tier:
     name: str
     min_points: int
+    names: dict[str, str] = field(default_factory=dict, compare=False)
+    """The tier's name per reply language ("सिल्वर", "سلور"); ``name`` where one is missing."""
+
+    def name_for(self, lang: str) -> str:
+        return self.names.get(lang) or self.name
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,12 @@ class Program:
     qr: QrRules = field(default_factory=QrRules)
     invoice: InvoiceRules = field(default_factory=InvoiceRules)
     source: str = ""
+    names: dict[str, str] = field(default_factory=dict, compare=False)
+    """The programme's name per reply language (``[program.names]``); ``name`` where one is missing."""
+
+    def name_for(self, lang: str) -> str:
+        """The programme's name as members of ``lang`` know it ("इनाम रिवॉर्ड्स", "انعام ریوارڈز")."""
+        return self.names.get(lang) or self.name
 
     def tier_for(self, lifetime_points: int) -> Tier | None:
         """The highest tier whose threshold the member's lifetime earnings reach."""
@@ -155,7 +166,8 @@ def parse_program(data: dict[str, Any], *, source: str = "", base_dir: Path | No
     where = "program"
     _check_keys(
         prog,
-        {"name", "welcome_bonus", "point_value_paise", "inactivity_timeout_minutes", "support_phone", "terms_url"},
+        {"name", "names", "welcome_bonus", "point_value_paise", "inactivity_timeout_minutes", "support_phone",
+         "terms_url"},
         where,
     )
     tiers_raw = data.get("tiers", [])
@@ -163,8 +175,9 @@ def parse_program(data: dict[str, Any], *, source: str = "", base_dir: Path | No
         raise ProgramError("[[tiers]] must be an array of tables")
     tiers = []
     for i, t in enumerate(tiers_raw):
-        _check_keys(t, {"name", "min_points"}, f"tiers[{i}]")
-        tiers.append(Tier(name=_str(t, "name", f"tiers[{i}]"), min_points=_int(t, "min_points", f"tiers[{i}]")))
+        _check_keys(t, {"name", "names", "min_points"}, f"tiers[{i}]")
+        tiers.append(Tier(name=_str(t, "name", f"tiers[{i}]"), min_points=_int(t, "min_points", f"tiers[{i}]"),
+                          names=_names(t, f"tiers[{i}]")))
     claims = data.get("claims", {})
     _check_keys(claims, {"qr", "invoice"}, "claims")
     return Program(
@@ -178,7 +191,23 @@ def parse_program(data: dict[str, Any], *, source: str = "", base_dir: Path | No
         qr=_qr_rules(claims.get("qr", {})),
         invoice=_invoice_rules(claims.get("invoice", {}), base_dir or Path.cwd()),
         source=source,
+        names=_names(prog, where),
     )
+
+
+def _names(table: dict[str, Any], where: str) -> dict[str, str]:
+    """A ``names = { hi = "…", ur = "…" }`` table: a non-empty name per known reply language."""
+    from bot.i18n import LANGUAGES
+
+    raw = table.get("names", {})
+    if not isinstance(raw, dict):
+        raise ProgramError(f"{where}.names must be a table of language = name")
+    for lang, value in raw.items():
+        if lang not in LANGUAGES:
+            raise ProgramError(f"{where}.names.{lang}: unknown language (use one of {', '.join(LANGUAGES)})")
+        if not isinstance(value, str) or not value.strip():
+            raise ProgramError(f"{where}.names.{lang} must be a non-empty string")
+    return {lang: value.strip() for lang, value in raw.items()}
 
 
 def load_program(path: str | Path | None = None) -> Program:

@@ -24,7 +24,7 @@ def balance_text(turn: Turn) -> str:
     ]
     tier = turn.program.tier_for(lifetime_earned(turn.session, member))
     if tier is not None:
-        lines.append(turn.t("balance.tier", tier=tier.name))
+        lines.append(turn.t("balance.tier", tier=tier.name_for(turn.lang)))
     return "\n".join(lines)
 
 

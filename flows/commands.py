@@ -6,6 +6,7 @@ state the conversation is in; opt-out is stored on the contact and honoured by e
 
 from __future__ import annotations
 
+from bot.i18n import translate
 from flows import match
 from flows.engine import Flow, Turn, enter, finish, flow_named, on, show_menu
 
@@ -30,8 +31,13 @@ def still_opted_out(turn: Turn) -> None:
 
 def stop(turn: Turn) -> None:
     finish(turn)
+    # Confirm in the language and script the member just wrote in ("बंद करो" from a new number gets Hindi).
+    written = match.detect_language(turn.text)
+    if turn.contact.lang is None and written:
+        turn.contact.lang = written
+    reply_lang = written if written in ("hi", "ur") else turn.lang
     turn.contact.opted_out = True
-    turn.say("stop.done")
+    turn.say_text("stop.done", translate(reply_lang, "stop.done"))
     turn.bypass_opt_out = True
 
 
@@ -65,7 +71,7 @@ def cancel(turn: Turn) -> None:
 
 
 def help_(turn: Turn) -> None:
-    turn.say("help.text", program=turn.program.name, support=turn.program.support_phone)
+    turn.say("help.text", program=turn.program.name_for(turn.lang), support=turn.program.support_phone)
     if turn.member is None and turn.contact.flow is None:
         _restart(turn)
 

@@ -40,7 +40,7 @@ def _begin(turn: Turn, rep_code: str | None) -> str:
         rep = rep_by_code(turn.session, rep_code)
         if rep is not None:
             turn.slots["rep_code"] = rep.code
-    turn.say("enroll.welcome", program=turn.program.name)
+    turn.say("enroll.welcome", program=turn.program.name_for(turn.lang))
     turn.say("language.ask")
     return ASK_LANGUAGE
 
@@ -105,7 +105,7 @@ def skipped_upi(turn: Turn) -> str:
 
 
 def _ask_consent(turn: Turn) -> str:
-    turn.say("enroll.ask_consent", program=turn.program.name, terms=turn.program.terms_url)
+    turn.say("enroll.ask_consent", program=turn.program.name_for(turn.lang), terms=turn.program.terms_url)
     return ASK_CONSENT
 
 

@@ -1,4 +1,4 @@
-"""Choosing the reply language (English, हिंदी, اردو); also the first step of enrollment."""
+"""Choosing the reply language (English, हिंदी, اردو, Roman Hindi); also the first step of enrollment."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ LANGUAGE_WORDS = {
     "en": ["english", "eng", "angrezi", "अंग्रेज़ी", "अंग्रेजी", "انگریزی", "انگلش"],
     "hi": ["hindi", "हिंदी", "हिन्दी", "ہندی"],
     "ur": ["urdu", "उर्दू", "اردو"],
+    "hi_Latn": ["roman", "roman hindi", "hindi roman", "hinglish", "hindi in english", "hindi english",
+                "english mein hindi", "hindi english letters", "hindi in english letters", "रोमन", "रोमन हिंदी",
+                "हिंग्लिश", "رومن", "رومن ہندی"],
 }
 """Accepted answers besides 1/2/3, in every script."""
 

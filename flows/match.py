@@ -71,7 +71,10 @@ def _is_punctuation(ch: str) -> bool:
 
 
 def detect_language(text: str) -> str | None:
-    """Guess the writer's language from script and words: 'hi', 'ur', 'en' or None (no letters)."""
+    """Guess the writer's language from script and words: 'hi', 'ur', 'en', 'hi_Latn' or None (no letters).
+
+    Hindi or Urdu typed in Latin letters ("balance kitna hai", "shukriya") gets Roman Hindi replies.
+    """
     if _DEVANAGARI.search(text):
         return "hi"
     if _ARABIC.search(text):
@@ -79,10 +82,8 @@ def detect_language(text: str) -> str | None:
     words = set(normalize(text).split())
     if not any(w.isalpha() for w in words):
         return None
-    if words & _URDU_ROMAN_HINTS:
-        return "ur"
-    if words & _ROMAN_HINDUSTANI:
-        return "hi"
+    if words & (_ROMAN_HINDUSTANI | _URDU_ROMAN_HINTS):
+        return "hi_Latn"
     return "en"
 
 
