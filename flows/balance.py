@@ -5,8 +5,24 @@ from __future__ import annotations
 from bot.i18n import format_day, format_number, format_rupees
 from flows import match
 from flows.engine import Flow, Turn, on
+from flows.intents import define
 from storage import ledger
 from storage.members import lifetime_earned
+
+define("balance", label="menu.balance",
+       words=["balance", "bal", "blnc", "balanc", "बैलेंस", "बेलेंस", "बैलंस", "शेष", "بیلنس", "بیلینس", "بیلنص"],
+       weak=["points", "point", "pts", "ponts", "pointo", "पॉइंट", "पॉइंट्स", "पोइंट", "अंक", "پوائنٹ", "پوائنٹس",
+             "پوائینٹ", "wallet", "वॉलेट", "والٹ"],
+       phrases=["kitne points", "kitna balance", "how many points", "how much balance", "my points", "mere points",
+                "points kitne", "kitne paise", "kitna paisa", "kitne paise bane", "points kitne hue", "kitni kamai",
+                "total points", "points check", "balance check", "kitne point jama", "khate mein kitna",
+                "account mein kitna", "how much money", "how much have i earned", "कितने पॉइंट", "कितने अंक",
+                "कितना बैलेंस", "कितने पैसे", "खाते में कितना", "कितने पॉइंट्स", "मेरे पॉइंट", "کتنے پوائنٹس",
+                "کتنا بیلنس", "کتنے پیسے", "کھاتے میں کتنا", "میرے پوائنٹس", "kitne hue", "कितने हुए", "کتنے ہوئے"],
+       cues=["check", "kitna", "kitne", "kitni", "how", "much", "many", "total", "current", "available", "bacha",
+             "bache", "jama", "hue", "hua", "mere", "abhi", "tak", "ab", "कितने", "कितना", "कितनी", "बचे", "जमा", "हुए",
+             "अब", "तक", "کتنے", "کتنا", "کتنی", "بچے", "جمع", "ہوئے", "اب", "تک", "left", "remaining", "earned",
+             "kamaye", "mile", "milega"])
 
 
 def balance_text(turn: Turn) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flows import match
 from flows.engine import END, Flow, Turn, on, show_menu
+from flows.intents import define
+from flows.normalize import fold
 
 CHOOSE = "choose"
 
@@ -18,6 +20,23 @@ LANGUAGE_WORDS = {
 """Accepted answers besides 1/2/3, in every script."""
 
 choose_language = match.choice(LANGUAGE_WORDS)
+
+define("language", weak=[w for words in LANGUAGE_WORDS.values() for w in words if " " not in w])
+
+
+def named_language(text: str) -> str | None:
+    """The one language a message names ("change language to hindi", "اردو میں"), else None."""
+    tokens = fold(text).split()
+    joined = " ".join(tokens)
+    found = set()
+    for code, words in LANGUAGE_WORDS.items():
+        for word in words:
+            key = fold(word)
+            if (" " in key and key in joined) or key in tokens:
+                found.add(code)
+    if "hi_Latn" in found:  # "roman hindi", "hindi in english letters"
+        return "hi_Latn"
+    return found.pop() if len(found) == 1 else None
 
 
 def ask(turn: Turn) -> str:

@@ -41,6 +41,8 @@ _DEVANAGARI_FOLD = str.maketrans({
 })
 
 _HYPHENS = re.compile(r"(?<=\S)[-\u2010\u2011\u2012\u2013\u2212](?=\S)")
+_NOT = re.compile(r"n['’]t\b")
+""""don't" / "doesn’t" -> "do not": the negation stays a word of its own."""
 _REPEATS = re.compile(r"([^\W\d_]|[\u0900-\u097f\u0600-\u06ff])\1+")
 """A letter or mark typed twice or more ("plzzz", "haaan", "हाााँ"); digits are never folded."""
 
@@ -67,7 +69,7 @@ def fold(text: str) -> str:
     text = _HALF_NASAL.sub("\u0902", text).translate(_DEVANAGARI_FOLD)
     text = unicodedata.normalize("NFC", text)
     text = _ARABIC_MARKS.sub("", text).translate(_ARABIC_TO_URDU)
-    text = _HYPHENS.sub("", text)
+    text = _HYPHENS.sub("", _NOT.sub(" not", text))
     text = "".join(" " if _is_separator(ch) else ch for ch in text)
     text = _REPEATS.sub(r"\1", text)
     return " ".join(text.split())

@@ -44,7 +44,8 @@ def test_every_msgid_has_a_translation(lang: str) -> None:
 
 
 ROMAN_HINDI_WORDS = {"hai", "hain", "ke", "ki", "ka", "ko", "se", "mein", "par", "aap", "aapka", "aapki", "aapke",
-                     "hum", "nahi", "ya", "aur", "kijiye", "bhejiye", "ji", "yeh", "lijiye", "kar", "tak", "liye"}
+                     "hum", "nahi", "ya", "aur", "kijiye", "bhejiye", "ji", "yeh", "lijiye", "kar", "tak", "liye",
+                     "karein", "raha", "tha", "jo", "apne", "saare", "hamare"}
 
 
 def test_roman_hindi_catalog_is_hindi_in_latin_letters() -> None:
