@@ -196,8 +196,16 @@ def close(token: str, word: str) -> bool:
 
 
 def _close(token: str, word: str) -> bool:
+    if token[0] != word[0]:
+        return False
     budget = min(_edit_budget(token), _edit_budget(word))
-    return budget > 0 and token[0] == word[0] and OSA.distance(token, word, score_cutoff=budget) <= budget
+    if budget == 0 and token.isascii() and word.isascii() and min(len(token), len(word)) >= 4:
+        # A four-letter word forgives a swap or a letter too many/few ("hlep", "menue"), never a wrong
+        # letter: "band" is not "bank", "stop" is not "shop".
+        if len(token) == len(word):
+            return sorted(token) == sorted(word) and OSA.distance(token, word) == 1
+        return abs(len(token) - len(word)) == 1 and OSA.distance(token, word) == 1
+    return budget > 0 and OSA.distance(token, word, score_cutoff=budget) <= budget
 
 
 @dataclass
@@ -252,7 +260,7 @@ def _score(intent: Intent, tokens: list[str], vocab: set[str]) -> _Score:
         hits = _match_phrase(tokens, phrase.split(), intent.fuzzy)
         if hits and not set(hits) & score.phrase_tokens:
             for pos in hits:
-                score.covered[pos] = EXACT * 1.2
+                score.covered[pos] = CUE if tokens[pos] in _FILLERS else EXACT * 1.2
             score.phrase_tokens |= set(hits)
     for pos, tok in enumerate(tokens):
         if pos in score.covered:
@@ -274,10 +282,17 @@ def _score(intent: Intent, tokens: list[str], vocab: set[str]) -> _Score:
 
 
 def _negated(score: _Score, tokens: list[str]) -> bool:
-    """A negation within three tokens of the intent's words, and not part of its own phrase."""
-    core = score.core
-    return any(tok in _NEGATIONS and pos not in score.phrase_tokens and any(abs(pos - c) <= 3 for c in core)
-               for pos, tok in enumerate(tokens))
+    """A negation within two content words of the intent's words (fillers don't count), not in its own phrase.
+
+    "no need to show the statement", "balance mat dikhao" are negated; "nahi" in "points nahi mile
+    to statement bhejo" sits too far from "statement".
+    """
+    content = [pos for pos, tok in enumerate(tokens)
+               if tok not in _FILLERS or tok in _NEGATIONS or pos in score.covered]
+    rank = {pos: i for i, pos in enumerate(content)}
+    core = [rank[c] for c in score.core if c in rank]
+    return any(tok in _NEGATIONS and pos not in score.phrase_tokens and any(abs(rank[pos] - c) <= 2 for c in core)
+               for pos, tok in enumerate(tokens) if pos in rank)
 
 
 def understand(text: str) -> Understanding:

@@ -36,6 +36,7 @@ _HALF_NASAL = re.compile(r"[\u0919\u091e\u0923\u0928\u092e]\u094d(?=[\u0915-\u09
 _DEVANAGARI_FOLD = str.maketrans({
     "\u0901": "\u0902",  # chandrabindu -> anusvara
     "\u0911": "\u0913", "\u0949": "\u094b",  # ऑ -> ओ, ॉ -> ो (पॉइंट / पोइंट)
+    "\u0940": "\u093f", "\u0942": "\u0941", "\u0908": "\u0907", "\u090a": "\u0909",  # long i/u as short: कूपन/कुपन
     "\u0972": "\u0905",
     "\u0964": " ", "\u0965": " ",  # danda
 })

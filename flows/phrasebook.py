@@ -51,9 +51,16 @@ FILLERS_URDU = [
 ]
 
 NEGATIONS = [
-    "not", "never", "dont", "nahi", "nahin", "nahee", "nai", "nhi", "nahi", "mat", "mt", "नहीं", "नही", "नहि", "मत",
+    "no", "not", "never", "dont", "nahi", "nahin", "nahee", "nai", "nhi", "nahi", "mat", "mt", "नहीं", "नही", "नहि",
+    "मत",
     "न", "نہیں", "نہی", "نئیں", "مت", "نہ",
 ]
 
-add_fillers(FILLERS_EN + FILLERS_ROMAN + FILLERS_DEVANAGARI + FILLERS_URDU)
+FILLERS_SEND = ["send", "bhejo", "bhejiye", "bhejdo", "bhej", "bhejein", "भेजो", "भेजिए", "भेजें", "भेज", "भेजिये",
+                "بھیجو", "بھیجیں", "بھیجیے", "بھیج", "bolo", "boliye", "बोलो", "बोलिए", "بولو", "بولیے", "lein", "len",
+                "लें", "लो", "لیں", "لو", "thing", "app", "bot", "lot", "very", "so", "much", "bahut", "बहुत", "بہت",
+                "aur", "और", "اور", "सारे", "सारा", "सब", "सभी", "سارے", "سارا", "سب", "sabhi", "dono", "दोनों",
+                "دونوں", "both", "jao", "जाओ", "جاؤ"]
+
+add_fillers(FILLERS_SEND + FILLERS_EN + FILLERS_ROMAN + FILLERS_DEVANAGARI + FILLERS_URDU)
 add_negations(NEGATIONS)

@@ -20,25 +20,29 @@ ADAAB = ["adab", "aadab", "aadaab", "आदाब", "آداب"]
 NAMASTE = ["namaste", "namaskar", "namastey", "pranam", "parnam", "नमस्ते", "नमस्कार", "प्रणाम", "نمستے", "پرنام"]
 HELLO = ["hi", "hii", "hello", "helo", "hey", "hola", "hlo", "hallo", "morning", "evening", "afternoon", "gm", "हाय",
          "हेलो", "हैलो", "ہیلو", "ہائے", "sat", "sri", "akal", "सत", "अकाल", "ست", "سری", "اکال", "good", "shubh",
-         "suprabhat", "शुभ", "सुप्रभात", "subah", "ramzan", "mubarak", "eid", "diwali", "holi", "happy"]
+         "suprabhat", "शुभ", "सुप्रभात", "subah", "ramzan", "mubarak", "eid", "diwali", "holi", "happy", "jinendra",
+         "hind", "हिंद", "ہند"]
 
 SOCIAL = ("greeting", "thanks", "ack")
 """In order of preference when a message holds several ("namaste ji, shukriya")."""
 
 define("greeting", social=True, fuzzy=False, words=SALAAM + RAM_RAM + ADAAB + NAMASTE + HELLO,
        phrases=["good morning", "good evening", "good afternoon", "ram ram", "jai shri ram", "jai siya ram",
-                "राम राम", "जय श्री राम", "radhe radhe", "राधे राधे", "السلام علیکم", "sat sri akal"])
+                "राम राम", "जय श्री राम", "radhe radhe", "राधे राधे", "السلام علیکم", "sat sri akal", "kaise ho",
+                "kya haal hai", "how are you",
+                "कैसे हो", "क्या हाल है", "کیسے ہو", "کیا حال ہے", "jai hind", "जय हिंद"])
 define("thanks", social=True,
        words=["thanks", "thank", "thanku", "thankyou", "thnx", "thx", "ty", "shukriya", "shukria", "dhanyavad",
               "dhanyawad", "dhanyabad", "meherbani", "mehrbani", "धन्यवाद", "शुक्रिया", "थैंक्स", "थैंक्यू", "शुक्रिया",
               "मेहरबानी", "شکریہ", "شکریا", "مہربانی", "جزاک", "تھینکس"],
        phrases=["thank you", "thank u", "bahut shukriya", "bahut dhanyavad", "बहुत धन्यवाद", "بہت شکریہ", "jazakallah",
-                "جزاک اللہ"])
+                "جزاک اللہ", "thank u so much", "tq"])
 define("ack", social=True, fuzzy=False,
        words=["ok", "okay", "okk", "k", "kk", "theek", "thik", "accha", "acha", "achha", "badhiya", "badiya", "great",
               "nice", "good", "cool", "fine", "alright", "perfect", "mast", "sahi", "done", "got", "ओके", "ठीक",
               "अच्छा", "बढ़िया", "सही", "اوکے", "ٹھیک", "اچھا", "بڑھیا", "زبردست", "बहुत", "bahut", "بہت", "super",
-              "wah", "वाह", "واہ"])
+              "wah", "वाह", "واہ", "bye", "alvida", "अलविदा", "الوداع", "hafiz", "حافظ",
+              "tata", "chalo", "चलो", "چلو", "noted", "samajh", "gaya", "समझ", "गया", "سمجھ", "گیا"])
 
 
 def _social(turn: Turn) -> str | None:
