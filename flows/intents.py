@@ -52,6 +52,8 @@ class Intent:
         label: msgid offered when the bot asks which of two things the member meant.
         fuzzy: typos are forgiven (off for words that are dangerous when guessed).
         social: small talk (greetings, thanks): it yields to any other intent in the same message.
+        refused: words whose refusal says the intent: "no more messages", "message mat bhejo",
+            "पैग़ाम नहीं चाहिए" are opt-outs (the negation then holds the intent instead of cancelling it).
     """
 
     name: str
@@ -64,6 +66,7 @@ class Intent:
     label: str | None = None
     fuzzy: bool = True
     social: bool = False
+    refused: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,8 @@ _index: dict[str, object] | None = None
 
 def define(name: str, *, words: Iterable[str] = (), weak: Iterable[str] = (), phrases: Iterable[str] = (),
            cues: Iterable[str] = (), command: bool | None = None, needs_cue: bool | None = None,
-           label: str | None = None, fuzzy: bool | None = None, social: bool | None = None) -> Intent:
+           label: str | None = None, fuzzy: bool | None = None, social: bool | None = None,
+           refused: Iterable[str] = ()) -> Intent:
     """Declare (or extend) intent ``name``; flows call this at import time from their own module."""
     global _index
     with _lock:
@@ -99,6 +103,7 @@ def define(name: str, *, words: Iterable[str] = (), weak: Iterable[str] = (), ph
         intent.weak |= {fold(w) for w in weak if fold(w)}
         intent.phrases |= {fold(p) for p in phrases if fold(p)}
         intent.cues |= {fold(c) for c in cues if fold(c)}
+        intent.refused |= {fold(r) for r in refused if fold(r)}
         if command is not None:
             intent.command = command
         if needs_cue is not None:
@@ -151,18 +156,23 @@ def _define_menu_labels() -> None:
     from bot.i18n import LANGUAGES, translate
     from flows.engine import menu_flows
 
+    def phrases(msgid: str) -> list[str]:
+        labels = [translate(lang, msgid) for lang in LANGUAGES]
+        return labels + [p for label in labels for p in re.split(r"[/()]", label) if len(fold(p).split()) >= 2]
+
     for flow in menu_flows():
         assert flow.menu_label is not None
-        labels = [translate(lang, flow.menu_label) for lang in LANGUAGES]
-        parts = [p for label in labels for p in re.split(r"[/()]", label) if len(fold(p).split()) >= 2]
-        define(f"{OPEN}{flow.name}", phrases=labels + parts, label=flow.menu_label)
+        define(f"{OPEN}{flow.name}", phrases=phrases(flow.menu_label), label=flow.menu_label)
+    for intent in list(_TABLE.values()):
+        if intent.label is not None and not intent.name.startswith(OPEN):
+            define(intent.name, phrases=phrases(intent.label))  # a clarifying choice typed back
 
 
 def _vocabulary() -> set[str]:
     """Every exact word any intent, filler or negation knows: such tokens are never typos of another."""
     vocab = set(_FILLERS) | _NEGATIONS
     for intent in _TABLE.values():
-        vocab |= intent.words | intent.weak | intent.cues
+        vocab |= intent.words | intent.weak | intent.cues | intent.refused
         for phrase in intent.phrases:
             vocab.update(phrase.split())
     return vocab
@@ -262,6 +272,8 @@ def _score(intent: Intent, tokens: list[str], vocab: set[str]) -> _Score:
             for pos in hits:
                 score.covered[pos] = CUE if tokens[pos] in _FILLERS else EXACT * 1.2
             score.phrase_tokens |= set(hits)
+    if intent.refused:
+        _score_refusals(intent, tokens, score)
     for pos, tok in enumerate(tokens):
         if pos in score.covered:
             continue
@@ -279,6 +291,32 @@ def _score(intent: Intent, tokens: list[str], vocab: set[str]) -> _Score:
                 score.covered[pos] = CUE
                 score.cue_tokens.add(pos)
     return score
+
+
+PROHIBITIVE = {fold(w) for w in ("mat", "mt", "मत", "مت", "never", "more", "anymore", "aur", "और", "اور", "مزید")}
+"""Words that make a negation a refusal on their own ("message mat bhejo", "no more messages")."""
+REFUSING_VERBS = {fold(w) for w in (
+    "send", "sending", "want", "need", "bhejo", "bhejna", "bhejiye", "bhejein", "bhejte", "chahiye", "chahie",
+    "chahte", "chahta", "chahti", "भेजो", "भेजना", "भेजिए", "भेजें", "भेजते", "चाहिए", "चाहते", "चाहता", "چاہیے",
+    "چاہییں", "چاہتے", "چاہتا", "بھیجو", "بھیجنا", "بھیجیں", "بھیجیے", "بھیجتے", "message", "text", "contact")}
+"""Verbs of sending and wanting: "I don't want messages" refuses, "I did not get the message" doesn't."""
+
+
+def _score_refusals(intent: Intent, tokens: list[str], score: _Score) -> None:
+    """A refused word near a negation that refuses (a prohibitive, or a verb of sending or wanting)."""
+    content = [pos for pos, tok in enumerate(tokens) if tok not in _FILLERS or tok in _NEGATIONS
+               or tok in REFUSING_VERBS or tok in PROHIBITIVE]
+    for i, pos in enumerate(content):
+        if tokens[pos] not in intent.refused:
+            continue
+        window = content[max(0, i - 3):i + 4]
+        near = [p for p in window if tokens[p] in _NEGATIONS]
+        refusing = any(tokens[p] in PROHIBITIVE or (tokens[p] in REFUSING_VERBS and p != pos) for p in window)
+        refusing = refusing or (pos > 0 and tokens[pos - 1] in _NEGATIONS)  # "don't message me"
+        if near and refusing:
+            for p in [pos, *near]:
+                score.covered[p] = EXACT * 1.2
+            score.phrase_tokens |= {pos, *near}
 
 
 def _negated(score: _Score, tokens: list[str]) -> bool:

@@ -19,7 +19,7 @@ LANGUAGE_WORDS = {
 }
 """Accepted answers besides 1/2/3, in every script."""
 
-choose_language = match.choice(LANGUAGE_WORDS)
+choose_language = match.choice(LANGUAGE_WORDS, labels=match.numbered_labels("language.ask", LANGUAGE_WORDS))
 
 define("language", weak=[w for words in LANGUAGE_WORDS.values() for w in words if " " not in w])
 

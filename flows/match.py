@@ -160,11 +160,12 @@ ANSWER_FILLERS = {fold(w) for w in (
 """Words around an answer that don't change it: "I am an electrician", "ठेकेदार हूँ", "main mistri hoon"."""
 
 
-def choice(options: dict[Any, Iterable[str]], *, labels: str | None = None) -> Matcher:
+def choice(options: dict[Any, Iterable[str]], *,
+           labels: str | Callable[[], dict[Any, list[str]]] | None = None) -> Matcher:
     """Match a numbered option (1-based, in dict order) or its words inside a natural answer; value is the key.
 
-    ``labels`` names a msgid prefix (``"role."``): the option's label in every reply language is accepted
-    too, so whatever the bot showed can be typed back. Answers with a negation match nothing.
+    ``labels`` names a msgid prefix (``"role."``: the option's label in every reply language), or returns
+    each option's labels: whatever the bot showed can be typed back. Answers with a negation match nothing.
     """
     keys = list(options)
     extra_cache: dict[str, dict[str, Any]] = {}
@@ -176,13 +177,10 @@ def choice(options: dict[Any, Iterable[str]], *, labels: str | None = None) -> M
                 for w in ws:
                     words.setdefault(fold(w), key)
             if labels is not None:
-                from bot.i18n import LANGUAGES, translate
-
-                for key in keys:
-                    for lang in LANGUAGES:
-                        label = translate(lang, f"{labels}{key}")
+                for key, texts in _labels(labels, keys).items():
+                    for label in texts:
                         words.setdefault(fold(label), key)
-                        for part in re.split(r"[/(),]", label):
+                        for part in re.split(r"[/(),:]", label):
                             if fold(part):
                                 words.setdefault(fold(part), key)
             extra_cache["v"] = words
@@ -195,6 +193,31 @@ def choice(options: dict[Any, Iterable[str]], *, labels: str | None = None) -> M
         return pick_option(turn.text, vocabulary(), count=len(keys), keys=keys)
 
     return matcher
+
+
+def _labels(labels: str | Callable[[], dict[Any, list[str]]], keys: list[Any]) -> dict[Any, list[str]]:
+    if callable(labels):
+        return labels()
+    from bot.i18n import LANGUAGES, translate
+
+    return {key: [translate(lang, f"{labels}{key}") for lang in LANGUAGES] for key in keys}
+
+
+def numbered_labels(msgid: str, keys: Iterable[Any]) -> Callable[[], dict[Any, list[str]]]:
+    """Labels read from the numbered lines ("1. English") of ``msgid`` in every language, for ``choice``."""
+    ordered = list(keys)
+
+    def read() -> dict[Any, list[str]]:
+        from bot.i18n import LANGUAGES, translate
+
+        found: dict[Any, list[str]] = {key: [] for key in ordered}
+        for lang in LANGUAGES:
+            for m in re.finditer(r"^(\d+)\.\s*(.+)$", translate(lang, msgid), re.M):
+                if 1 <= int(m.group(1)) <= len(ordered):
+                    found[ordered[int(m.group(1)) - 1]].append(m.group(2).strip())
+        return found
+
+    return read
 
 
 def pick_option(text: str, words: dict[str, Any], *, count: int = 0, keys: list[Any] | None = None) -> Any:

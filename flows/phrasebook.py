@@ -56,7 +56,8 @@ NEGATIONS = [
     "न", "نہیں", "نہی", "نئیں", "مت", "نہ",
 ]
 
-FILLERS_SEND = ["send", "bhejo", "bhejiye", "bhejdo", "bhej", "bhejein", "भेजो", "भेजिए", "भेजें", "भेज", "भेजिये",
+FILLERS_SEND = ["kro", "krdo", "krna", "kr", "krein", "karen", "send", "bhejo", "bhejiye", "bhejdo", "bhej",
+                "bhejein", "भेजो", "भेजिए", "भेजें", "भेज", "भेजिये",
                 "بھیجو", "بھیجیں", "بھیجیے", "بھیج", "bolo", "boliye", "बोलो", "बोलिए", "بولو", "بولیے", "lein", "len",
                 "लें", "लो", "لیں", "لو", "thing", "app", "bot", "lot", "very", "so", "much", "bahut", "बहुत", "بہت",
                 "aur", "और", "اور", "सारे", "सारा", "सब", "सभी", "سارے", "سارا", "سب", "sabhi", "dono", "दोनों",
