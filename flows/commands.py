@@ -85,6 +85,13 @@ define("cancel", command=True, label="intent.cancel",
              *_DO])
 
 
+def _language_command(turn: Turn) -> bool | None:
+    """The language command, except where the conversation is asking for the language anyway."""
+    if turn.contact.state in ("ask_language", "choose") and turn.contact.flow in ("enrollment", "language"):
+        return None
+    return match.intent("language")(turn)
+
+
 def _opted_out(turn: Turn) -> bool | None:
     return True if turn.contact.opted_out else None
 
@@ -147,6 +154,8 @@ def language(turn: Turn) -> None:
 
     named = named_language(turn.text)
     if named is not None:
+        if turn.member is not None:
+            finish(turn)  # members leave what they were doing; a guest's enrollment carries on
         turn.value = named
         chosen(turn)
         return
@@ -164,7 +173,7 @@ FLOW = Flow(
         on(match.intent("menu"), menu),
         on(match.intent("cancel"), cancel),
         on(match.intent("help"), help_),
-        on(match.intent("language"), language),
+        on(_language_command, language),
     ],
     is_global=True,
     for_guests=True,
