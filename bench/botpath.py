@@ -75,6 +75,7 @@ def bot_path(*, server_url: str = DEFAULT_DATABASE_SERVER, redis_url: str = DEFA
             media_url = standin.add_media(path.read_bytes(), ctype)
             params = inbound_params(from_phone=phone, to=FROM, account_sid=SID, media=[(media_url, ctype)])
             url = base + "/webhooks/twilio/messages"
+            standin.record_inbound(phone)  # Twilio sees the inbound message: the window opens
             started = time.perf_counter()
             resp = requests.post(url, data=params, headers={"X-Twilio-Signature": sign(TOKEN, url, params)},
                                  timeout=15)

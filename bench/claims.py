@@ -61,14 +61,14 @@ def _load_truth(directory: Path) -> list[dict]:
 
 def _qr_decoder() -> Callable[[Image.Image], list] | None:
     try:
-        from workers.qr import decode_image
+        from claims.vision.qr import decode_image
     except ImportError:
         return None
     return decode_image
 
 
 def _bench_qr(path: Path, truth: dict, decode: Callable[[Image.Image], list]) -> dict:
-    from workers.imaging import load_pages
+    from claims.vision.imaging import load_pages
 
     started = time.monotonic()
     found = {hit.text for hit in decode(load_pages(path.read_bytes())[0])}
@@ -135,7 +135,7 @@ def run(directory: Path, *, bot_path: Callable[[Path], float] | None = None) -> 
     bot_seconds: dict[str, list[float]] = {}
     notes: list[str] = []
     if decode is None:
-        notes.append("workers.qr not importable: QR coupons skipped")
+        notes.append("claims.vision.qr not importable: QR coupons skipped")
     for truth in _load_truth(directory):
         path = directory / truth["filename"]
         if not path.exists():

@@ -27,7 +27,7 @@ import segno
 import zxingcpp
 from PIL import Image, ImageOps
 
-from workers.qr import decode_image
+from claims.vision.qr import decode_image
 
 _QR = zxingcpp.BarcodeFormat.QRCode
 

@@ -128,6 +128,7 @@ def measure(
             headers = {"X-Twilio-Signature": sign(token, signed_url, params)}
             with lock:
                 in_flight[phone] = time.perf_counter()
+            standin.record_inbound(phone)  # Twilio sees the inbound message: the window opens
             try:
                 resp = session.post(base_url.rstrip("/") + WEBHOOK_PATH, data=params, headers=headers, timeout=10)
                 status = str(resp.status_code)

@@ -268,6 +268,8 @@ class _Sender:
         if response.status_code != 200:
             console.print(f"[red]The app answered HTTP {response.status_code} to the webhook.[/red]")
             return
+        with contextlib.suppress(requests.RequestException):  # Twilio saw it: the window is open
+            self.http.post(self.standin + "/_standin/inbound", data={"From": self.member}, timeout=5)
         for text in _twiml_replies(response.text):
             print_bot(console, {"body": text})
 

@@ -238,6 +238,8 @@ def ledger_verify() -> None:
 # Commands of the claims capability and the benchmarks live in their own modules.
 from bench.cli import register as _register_bench  # noqa: E402
 from bot.cli_claims import register as _register_claims  # noqa: E402
+from bot.cli_content import register as _register_content  # noqa: E402
 
 _register_claims(main)
+_register_content(main)
 _register_bench(main)

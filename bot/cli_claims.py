@@ -95,9 +95,9 @@ def qr_void(batch_id: int, reason: str) -> None:
 def qr_decode(file: Path, as_json: bool) -> None:
     """Find every QR code in FILE (the bot's decoder) and check coupon codes' signatures."""
     from claims.codes import CodeError, parse_code, printed
-    from workers import imaging
-    from workers.exceptions import MediaError
-    from workers.qr import decode_image
+    from claims.vision import imaging
+    from claims.vision.exceptions import MediaError
+    from claims.vision.qr import decode_image
 
     app = build_app(EMBEDDED_WORKER=False)
     try:

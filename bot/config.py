@@ -113,9 +113,43 @@ def load_settings(environ: Mapping[str, str] | None = None, *, instance_path: st
         "INAAM_SWEEP_AFTER_SECONDS", env.get("INAAM_SWEEP_AFTER_SECONDS", str(defaults.DEFAULT_SWEEP_AFTER_SECONDS))
     )
 
+    cfg.update(_messaging_settings(env, cfg))
+
     program_file = env.get("INAAM_PROGRAM_FILE", "").strip() or None
     try:
         cfg["PROGRAM"] = load_program(program_file)
     except ProgramError as exc:
         raise ConfigError(f"INAAM_PROGRAM_FILE: {exc}") from None
     return cfg
+
+
+def _messaging_settings(env: Mapping[str, str], cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """Content API base URL, WhatsApp templates, campaign pacing and handoff time-out (issue 9)."""
+    from content.templates import TemplateError, load_templates
+
+    out: dict[str, Any] = {}
+    content = env.get("TWILIO_CONTENT_BASE_URL", "").strip()
+    if content:
+        out["TWILIO_CONTENT_BASE_URL"] = _url("TWILIO_CONTENT_BASE_URL", content, ("http", "https"))
+    elif cfg["TWILIO_API_BASE_URL"] == defaults.DEFAULT_TWILIO_API_BASE_URL:
+        out["TWILIO_CONTENT_BASE_URL"] = defaults.DEFAULT_TWILIO_CONTENT_BASE_URL
+    else:
+        out["TWILIO_CONTENT_BASE_URL"] = cfg["TWILIO_API_BASE_URL"]  # a stand-in serves both
+    try:
+        out["TEMPLATES"] = load_templates(env.get("INAAM_TEMPLATES_FILE", "").strip() or None)
+    except TemplateError as exc:
+        raise ConfigError(f"INAAM_TEMPLATES_FILE: {exc}") from None
+    out["CAMPAIGN_RATE_PER_SECOND"] = _positive_int(
+        "INAAM_CAMPAIGN_RATE", env.get("INAAM_CAMPAIGN_RATE", str(defaults.DEFAULT_CAMPAIGN_RATE))
+    )
+    out["CAMPAIGN_BATCH_SIZE"] = _positive_int(
+        "INAAM_CAMPAIGN_BATCH", env.get("INAAM_CAMPAIGN_BATCH", str(defaults.DEFAULT_CAMPAIGN_BATCH))
+    )
+    out["CAMPAIGN_PARALLEL"] = _positive_int(
+        "INAAM_CAMPAIGN_PARALLEL", env.get("INAAM_CAMPAIGN_PARALLEL", str(defaults.DEFAULT_CAMPAIGN_PARALLEL))
+    )
+    out["HANDOFF_TIMEOUT_MINUTES"] = _positive_int(
+        "INAAM_HANDOFF_TIMEOUT_MINUTES",
+        env.get("INAAM_HANDOFF_TIMEOUT_MINUTES", str(defaults.DEFAULT_HANDOFF_TIMEOUT_MINUTES)),
+    )
+    return out

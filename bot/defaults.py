@@ -35,3 +35,14 @@ DEFAULT_SWEEP_AFTER_SECONDS = 20
 
 DEV_COUPON_SECRET = "dev-only-coupon-secret-change-me"
 """HMAC secret for coupon codes in embedded mode; production must set INAAM_COUPON_SECRET."""
+
+DEFAULT_TWILIO_CONTENT_BASE_URL = "https://content.twilio.com"
+"""Twilio's Content API (templates, quick replies, list pickers)."""
+DEFAULT_CAMPAIGN_RATE = 80
+"""Campaign messages per second per WhatsApp sender (Twilio's default throughput for one sender)."""
+DEFAULT_CAMPAIGN_BATCH = 200
+"""Recipients one campaign job claims at a time."""
+DEFAULT_CAMPAIGN_PARALLEL = 4
+"""Campaign batch jobs running at once (spread over however many workers there are)."""
+DEFAULT_HANDOFF_TIMEOUT_MINUTES = 240
+"""A conversation handed to a person returns to the bot after this long without an agent reply."""

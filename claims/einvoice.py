@@ -43,8 +43,8 @@ class EInvoice:
 
 def _decode_qr_texts(img: Image.Image) -> list[str]:
     try:
-        from workers.qr import decode_image
-    except ImportError:  # workers.qr not deployed: plain zxing-cpp
+        from claims.vision.qr import decode_image
+    except ImportError:  # claims.vision.qr not deployed: plain zxing-cpp
         import zxingcpp
 
         return [r.text for r in zxingcpp.read_barcodes(img) if r.text]

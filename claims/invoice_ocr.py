@@ -20,7 +20,7 @@ from claims.dates import find_dates
 from claims.gstin import canonical
 from claims.invoice_text import Field, InvoiceFields, extract_fields
 from claims.labels import TOTAL_EXCLUDE, TOTAL_STRONG
-from workers import ocr, regions
+from claims.vision import ocr, regions
 
 logger = logging.getLogger(__name__)
 

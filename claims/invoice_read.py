@@ -24,8 +24,8 @@ from claims.einvoice import EInvoice, read_einvoice
 from claims.gstin import is_valid
 from claims.invoice_ocr import CERTAIN_CONFIDENCE, read_fields
 from claims.invoice_text import InvoiceFields, extract_fields
-from workers import imaging, ocr
-from workers.exceptions import CorruptMedia, MediaTooLarge, UnsupportedMedia
+from claims.vision import imaging, ocr
+from claims.vision.exceptions import CorruptMedia, MediaTooLarge, UnsupportedMedia
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Claims in the conversation: photos (coupon QR codes or invoices) and typed coupon codes.
 
 Why: a member may send a photo at any point of a conversation; it is handled at once without
-losing their place in any other flow. The files were analysed before the turn (workers.analysis);
+losing their place in any other flow. The files were analysed before the turn (claims.vision);
 here the program's rules decide and the reply says why, with the new balance.
 """
 

@@ -35,10 +35,12 @@ from werkzeug.wrappers import Request, Response
 
 from bot.logs import mask_phone
 from bot.twilio_signing import new_sid, sign
+from standins.twilio_window import WindowRules
 from standins.twilio_wire import ADDRESS_RE as ADDRESS_RE
 from standins.twilio_wire import (
     API_VERSION,
     ERROR_MESSAGES,
+    ERROR_TEXT,
     account_uri,
     bare,
     basic_auth,
@@ -81,6 +83,9 @@ class TwilioStandIn:
         port: API port (0 picks a free one; read `.url` after `start()`).
         cdn_port: media CDN port (0 picks a free one).
         status_callbacks: POST signed `sent`/`delivered` callbacks when StatusCallback is given.
+        enforce_window: fail free-form messages outside the 24-hour window with 63016, as WhatsApp
+            does (the window opens with an inbound message: `record_inbound` / `POST /_standin/inbound`).
+        approval_delay: seconds before a submitted template is approved or rejected.
     """
 
     def __init__(
@@ -91,6 +96,8 @@ class TwilioStandIn:
         port: int = 0,
         cdn_port: int = 0,
         status_callbacks: bool = True,
+        enforce_window: bool = True,
+        approval_delay: float = 0.0,
     ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
@@ -115,6 +122,8 @@ class TwilioStandIn:
         self._cdn: BaseWSGIServer | None = None
         self._threads: list[threading.Thread] = []
         self._pool: ThreadPoolExecutor | None = None
+        self.window = WindowRules(account_sid, lambda: self.url, enforce_window, approval_delay)
+        self.content = self.window.content
         base = f"/{API_VERSION}/Accounts/<account>"
         self._routes = Map(
             [
@@ -126,6 +135,13 @@ class TwilioStandIn:
                 Rule("/_standin/messages", methods=["DELETE"], endpoint="reset"),
                 Rule("/_standin/media", methods=["POST"], endpoint="upload"),
                 Rule("/_standin/health", methods=["GET"], endpoint="health"),
+                Rule("/_standin/inbound", methods=["POST"], endpoint="inbound"),
+                Rule("/v1/Content", methods=["POST"], endpoint="content_create"),
+                Rule("/v1/Content", methods=["GET"], endpoint="content_list"),
+                Rule("/v1/Content/<sid>", methods=["GET"], endpoint="content_fetch"),
+                Rule("/v1/Content/<sid>", methods=["DELETE"], endpoint="content_delete"),
+                Rule("/v1/Content/<sid>/ApprovalRequests/whatsapp", methods=["POST"], endpoint="approval_create"),
+                Rule("/v1/Content/<sid>/ApprovalRequests", methods=["GET"], endpoint="approval_fetch"),
             ]
         )
 
@@ -283,6 +299,7 @@ class TwilioStandIn:
             self._undeliverable.clear()
             self._dead_urls.clear()
             self._cond.notify_all()
+        self.window.reset()
 
     def add_media(self, data: bytes, content_type: str) -> str:
         """Store bytes like an inbound WhatsApp attachment and return its Twilio media URL."""
@@ -340,7 +357,7 @@ class TwilioStandIn:
             logger.debug("Stand-in %s: injected failure %s/%s", account, status, code)
             return error_response(status, code, ERROR_MESSAGES.get(status, "Error"))
         form = request.form
-        invalid = validate(form)
+        invalid = validate(form) or self.window.check_content(form)
         if invalid:
             return error_response(400, *invalid)
         record = self._store(form)
@@ -359,8 +376,11 @@ class TwilioStandIn:
         resource = message_resource(self.account_sid, sid, form, rfc2822(now()))
         with self._cond:
             self._index += 1
+            if form.get("ContentSid"):
+                resource["body"] = self.window.rendered_body(form)
             record = {
                 "resource": resource,
+                "window_error": self.window.refusal(form),
                 "index": self._index,
                 "media_url": form.getlist("MediaUrl"),
                 "content_sid": form.get("ContentSid") or None,
@@ -379,7 +399,10 @@ class TwilioStandIn:
             if record is None:
                 return
             error_code = self._undeliverable.get(bare(record["resource"]["to"]))
-        for status in ("sent", "undelivered" if error_code else "delivered"):
+            refused = record.get("window_error")
+        steps = ("failed",) if refused else ("sent", "undelivered" if error_code else "delivered")
+        error_code = refused or error_code
+        for status in steps:
             with self._cond:
                 if self._closed or sid not in self._messages:
                     return
@@ -387,8 +410,9 @@ class TwilioStandIn:
                 stamp = rfc2822(now())
                 resource.update(status=status, date_updated=stamp)
                 resource["date_sent"] = resource["date_sent"] or stamp
-                if status == "undelivered":
-                    resource.update(error_code=error_code, error_message="Message failed to deliver")
+                if status in ("undelivered", "failed"):
+                    resource.update(error_code=error_code, error_message=ERROR_TEXT.get(error_code or 0,
+                                                                                        "Message failed to deliver"))
                 snapshot = dict(resource)
                 callback = self._messages[sid]["status_callback"]
                 self._cond.notify_all()
@@ -483,6 +507,40 @@ class TwilioStandIn:
             found = self._select(to, after)
             payload = {"messages": found, "next": max(after, self._index)}
         return Response(json.dumps(payload), mimetype="application/json")
+
+    def record_inbound(self, address: str, at: float | None = None) -> None:
+        """A message from ``address`` reached the business (opens its 24-hour window)."""
+        self.window.record_inbound(address, at)
+
+    def _on_inbound(self, request: Request) -> Response:
+        sender = request.form.get("From", "")
+        if not ADDRESS_RE.match(sender):
+            return error_response(400, 21211, f"The 'From' number {sender} is not a valid phone number.")
+        self.record_inbound(sender)
+        return Response(status=204)
+
+    def _on_content_create(self, request: Request) -> Response:
+        return self._content_call(request, self.content.create)
+
+    def _on_content_list(self, request: Request) -> Response:
+        return self._content_call(request, self.content.list)
+
+    def _on_content_fetch(self, request: Request, sid: str) -> Response:
+        return self._content_call(request, self.content.fetch, sid)
+
+    def _on_content_delete(self, request: Request, sid: str) -> Response:
+        return self._content_call(request, self.content.delete, sid)
+
+    def _on_approval_create(self, request: Request, sid: str) -> Response:
+        return self._content_call(request, self.content.request_approval, sid)
+
+    def _on_approval_fetch(self, request: Request, sid: str) -> Response:
+        return self._content_call(request, self.content.fetch_approval, sid)
+
+    def _content_call(self, request: Request, handler: Callable[..., Response], *args: str) -> Response:
+        if basic_auth(request) != (self.account_sid, self.auth_token):
+            return unauthorized()
+        return handler(request, *args)
 
     def _on_reset(self, request: Request) -> Response:
         self.reset()

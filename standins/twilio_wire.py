@@ -42,6 +42,14 @@ ERROR_MESSAGES = {
 }
 
 
+ERROR_TEXT = {
+    63016: "Failed to send freeform message because you are outside the allowed window. "
+           "If you are using WhatsApp, please use a Message Template.",
+    63014: "Message could not be delivered because the user has blocked the sender",
+}
+"""Twilio's error titles for the asynchronous failures the stand-in reproduces."""
+
+
 def rfc2822(moment: datetime) -> str:
     """Format like Twilio: ``Thu, 24 Aug 2023 05:01:45 +0000``."""
     return format_datetime(moment.replace(microsecond=0), usegmt=False)

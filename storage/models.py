@@ -198,8 +198,16 @@ class OutboundMessage(Base):
     created_at: Mapped[created_at]
     sent_at: Mapped[dt.datetime | None]
     updated_at: Mapped[dt.datetime | None]
+    # Content API (storage.outbox.queue_template / interactive replies, bot.content):
+    template: Mapped[str | None] = mapped_column(String(64))
+    variables: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    interactive: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    content_sid: Mapped[str | None] = mapped_column(String(34))
+    note: Mapped[str | None] = mapped_column(String(80))
+    agent: Mapped[str | None] = mapped_column(String(80))
 
     contact: Mapped[Contact] = relationship()
 
 
-from storage import claim_models  # noqa: E402, F401  (registers the claim tables on Base)
+from storage import claim_models  # noqa: E402, F401, I001  (registers the claim tables on Base)
+import storage.messaging_models  # noqa: E402, F401  (templates, campaigns, handoffs)

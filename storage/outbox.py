@@ -7,6 +7,7 @@ postings (transactional outbox); sending happens later and can be retried.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -61,14 +62,24 @@ def queue_reply(
     *,
     inbound_id: int | None = None,
     bypass_opt_out: bool = False,
+    interactive: dict[str, Any] | None = None,
+    agent: str | None = None,
 ) -> list[OutboundMessage]:
-    """Join a turn's sentences into one message (split if too long) and store it as pending."""
+    """Join a turn's sentences into one message (split if too long) and store it as pending.
+
+    ``interactive`` (from ``content.interactive.offer``) makes the message tappable when it fits in
+    one part; the numbered text stays its body and fallback.
+    """
+    from content.interactive import attach
+
     texts = list(texts)
     if not texts:
         return []
     body = "\n\n".join(t for _, t in texts)
     rows = []
-    for part in split_body(body):
+    parts = split_body(body)
+    spec = attach(interactive, texts) if len(parts) == 1 else None
+    for part in parts:
         row = OutboundMessage(
             contact_id=contact.id,
             inbound_id=inbound_id,
@@ -76,6 +87,44 @@ def queue_reply(
             body=part,
             msgid=texts[0][0][:80],
             bypass_opt_out=bypass_opt_out,
+            interactive=spec,
+            agent=agent,
+        )
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    return rows
+
+
+def queue_template(
+    session: Session,
+    contact: Contact,
+    template: str,
+    variables: dict[str, str],
+    *,
+    fallback_msgid: str,
+    **params: object,
+) -> list[OutboundMessage]:
+    """Queue a business-initiated message (a reminder, a campaign, a notification).
+
+    The sender sends the free text ``fallback_msgid`` (rendered now with ``params`` in the
+    contact's language) while the contact's 24-hour window is open, and the approved Content
+    template ``template`` for the contact's language (``ContentSid`` + ``ContentVariables`` from
+    ``variables``, keyed by the template's variable names) outside it; never free text outside it.
+    """
+    from bot.i18n import translate
+
+    text = translate(contact.lang or "en", fallback_msgid, **params)
+    parts = split_body(text) or [text]
+    rows = []
+    for index, part in enumerate(parts):
+        row = OutboundMessage(
+            contact_id=contact.id,
+            to=f"whatsapp:{contact.phone}",
+            body=part,
+            msgid=fallback_msgid[:80],
+            template=template if index == 0 else None,
+            variables={str(k): str(v) for k, v in variables.items()} if index == 0 else None,
         )
         session.add(row)
         rows.append(row)

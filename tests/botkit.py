@@ -74,6 +74,8 @@ class WhatsAppUser:
         public = self.app.config["PUBLIC_BASE_URL"]
         sig = signature if signature is not None else sign(TOKEN, public + path, params)
         resp = self.client.post(path, data=params, headers={"X-Twilio-Signature": sig})
+        if resp.status_code == 200 and params.get("From"):
+            self.standin.record_inbound(params["From"])  # Twilio saw it: the member's window is open
         return resp.status_code
 
     def replies(self) -> list[str]:

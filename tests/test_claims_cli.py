@@ -23,7 +23,7 @@ def test_qr_issue_writes_sheet_csv_and_json_that_decode_back(app, standin, tmp_p
     assert len(csv_lines) == 31
     import pypdfium2
 
-    from workers.qr import decode_image
+    from claims.vision.qr import decode_image
 
     pdf = pypdfium2.PdfDocument(str(tmp_path / f"batch-{data['batch']}.pdf"))
     page = pdf[0].render(scale=150 / 72).to_pil()

@@ -10,8 +10,8 @@ from unittest import mock
 import pytest
 from PIL import Image, ImageDraw, ImageFilter
 
-from workers import imaging
-from workers.exceptions import CorruptMedia, MediaError, MediaTooLarge, UnsupportedMedia
+from claims.vision import imaging
+from claims.vision.exceptions import CorruptMedia, MediaError, MediaTooLarge, UnsupportedMedia
 
 
 def _png_header_only(width: int, height: int) -> bytes:
@@ -118,8 +118,8 @@ def test_blur_and_blank_metrics() -> None:
 def test_words_running_right_to_left_mean_an_upside_down_page() -> None:
     import numpy as np
 
-    from workers.ocr import Word, reads_backwards
-    from workers.preprocess import _filled
+    from claims.vision.ocr import Word, reads_backwards
+    from claims.vision.preprocess import _filled
 
     def line(n: int, step: int) -> list[Word]:
         return [Word(f"w{i}", 500 + i * step, n * 40, 540 + i * step, n * 40 + 20, 90.0, (1, 1, n)) for i in range(4)]

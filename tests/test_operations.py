@@ -106,7 +106,7 @@ def test_rep_add_prints_code_link_and_writes_poster(app, standin, tmp_path: Path
     assert f"https://wa.me/14155238886?text=JOIN%20{code}" in result.output
     from PIL import Image
 
-    from workers.qr import decode_image
+    from claims.vision.qr import decode_image
 
     with Image.open(poster) as img:
         assert [h.text for h in decode_image(img)] == [f"https://wa.me/14155238886?text=JOIN%20{code}"]

@@ -40,7 +40,7 @@ def test_an_urdu_line_reads_right_to_left_around_latin_words() -> None:
 
 
 def test_poster_with_a_devanagari_rep_name(tmp_path: Path) -> None:
-    from workers.qr import decode_image
+    from claims.vision.qr import decode_image
 
     link = "https://wa.me/14155238886?text=JOIN%20AB12CD"
     path = write_poster(tmp_path / "p.png", link=link, program_name="Inaam Rewards", rep_name="सुरेश वर्मा",

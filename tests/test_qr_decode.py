@@ -14,7 +14,7 @@ import segno
 from PIL import Image, ImageFilter
 
 from bench.qr import synth_photo
-from workers.qr import _fit_grid, decode_bytes, decode_image
+from claims.vision.qr import _fit_grid, decode_bytes, decode_image
 
 SAMPLES = Path("/work/shared/samples")
 

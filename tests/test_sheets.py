@@ -9,7 +9,7 @@ import pypdfium2 as pdfium
 
 from claims.codes import make_code, parse_code, printed
 from claims.sheets import DEFAULT_COLUMNS, DEFAULT_ROWS, Label, write_csv, write_sheet_pdf
-from workers.qr import decode_image
+from claims.vision.qr import decode_image
 
 SECRET = b"sheet-test-secret"
 

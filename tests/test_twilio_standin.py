@@ -24,6 +24,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from bot.twilio_signing import inbound_params, sign
+from content.api import create_content
 from standins.twilio import TwilioStandIn
 
 SID = "AC" + "ab" * 16
@@ -36,6 +37,7 @@ OAI = Path("/work/shared/reference/twilio-oai/twilio_api_v2010.json")
 @pytest.fixture
 def standin() -> Iterator[TwilioStandIn]:
     with TwilioStandIn(SID, TOKEN) as server:
+        server.record_inbound(TO)  # the member wrote first: free-form messages are allowed
         yield server
 
 
@@ -223,9 +225,15 @@ def test_body_of_exactly_1600_chars_and_templates_are_accepted(
     client: Client, standin: TwilioStandIn
 ) -> None:
     client.messages.create(from_=FROM, to=TO, body="x" * 1600)
-    sid = "HX" + "b" * 32
+    client.content.base_url = standin.url
+    sid = create_content(client, friendly_name="hello", language="en",
+                         types={"twilio/text": {"body": "Hello {{1}}, welcome."}})
     client.messages.create(from_=FROM, to=TO, content_sid=sid, content_variables='{"1": "Ramesh"}')
     assert [m["content_sid"] for m in standin.messages()] == [None, sid]
+    assert standin.messages()[1]["body"] == "Hello Ramesh, welcome."
+    with pytest.raises(TwilioRestException) as info:
+        client.messages.create(from_=FROM, to=TO, content_sid="HX" + "b" * 32)
+    assert info.value.code == 21655
 
 
 def test_media_requires_auth_and_redirects_to_cdn_without_it(standin: TwilioStandIn) -> None:

@@ -74,7 +74,9 @@ def schedule_send(app: Any, contact_id: int) -> None:
 
 def send_outbox(contact_id: int) -> int:
     """Send the contact's pending messages in order; stop at the first transient failure."""
-    from bot.twilio_client import client_for, status_callback_url
+    from bot.twilio_client import status_callback_url
+    from content.api import content_client
+    from content.window import plan_send
 
     with app_context() as app:
         factory = sessions(app)
@@ -85,7 +87,7 @@ def send_outbox(contact_id: int) -> int:
                 .where(OutboundMessage.contact_id == contact_id, OutboundMessage.status == OutboundStatus.PENDING.value)
                 .order_by(OutboundMessage.id)
             ).all()
-        client = client_for(app.config)
+        client = content_client(app.config)
         for out_id in ids:
             with factory.begin() as session:
                 row = session.scalar(select(OutboundMessage).where(OutboundMessage.id == out_id).with_for_update())
@@ -95,11 +97,17 @@ def send_outbox(contact_id: int) -> int:
                 if contact is not None and contact.opted_out and not row.bypass_opt_out:
                     row.status = OutboundStatus.SKIPPED.value
                     continue
+                plan = plan_send(session, row, contact, app.config, client, utcnow()) if contact else None
+                if plan is None or plan.skip:
+                    row.status, row.note = OutboundStatus.SKIPPED.value, plan.skip if plan else "no_contact"
+                    row.updated_at = utcnow()
+                    continue
                 row.attempts += 1
+                row.content_sid = plan.args.get("content_sid")
                 try:
                     message = client.messages.create(
-                        from_=app.config["TWILIO_WHATSAPP_FROM"], to=row.to, body=row.body,
-                        status_callback=status_callback_url(app.config),
+                        from_=app.config["TWILIO_WHATSAPP_FROM"], to=row.to,
+                        status_callback=status_callback_url(app.config), **plan.args,
                     )
                 except TwilioRestException as exc:
                     if exc.status in TRANSIENT_HTTP:

@@ -15,9 +15,9 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from claims.vision.imaging import sniff
 from storage.base import utcnow
 from storage.models import Media, MediaStatus
-from workers.imaging import sniff
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytesseract
 from PIL import Image
 
-from workers.ocr import Word
+from claims.vision.ocr import Word
 
 Box = tuple[int, int, int, int]
 """left, top, right, bottom in page pixels."""

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageOps
 
-from workers.exceptions import CorruptMedia, MediaTooLarge, UnsupportedMedia
+from claims.vision.exceptions import CorruptMedia, MediaTooLarge, UnsupportedMedia
 
 logger = logging.getLogger(__name__)
 

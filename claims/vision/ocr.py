@@ -1,7 +1,7 @@
 """Tesseract OCR for invoice photos and scans, with the clean-up phone photos need.
 
 Why: members photograph invoices on a table, tilted, turned, in uneven light. The page is
-prepared by `workers.preprocess` (paper found, flattened, upright, light evened, text scaled),
+prepared by `claims.vision.preprocess` (paper found, flattened, upright, light evened, text scaled),
 then read by Tesseract. Words keep their boxes and confidences so the field parser can use
 columns and distrust weak readings.
 """
@@ -19,7 +19,7 @@ import numpy as np
 import pytesseract
 from PIL import Image
 
-from workers.preprocess import prepare
+from claims.vision.preprocess import prepare
 
 logger = logging.getLogger(__name__)
 
@@ -240,7 +240,7 @@ def read_image(img: Image.Image, *, photo: bool = True, lang: str = "eng") -> Oc
     """Prepare one page and OCR it once (English by default: fast, best on codes and numbers).
 
     Args:
-        img: an RGB page from `workers.imaging.load_pages`.
+        img: an RGB page from `claims.vision.imaging.load_pages`.
         photo: look for the sheet in the frame and flatten it (phone photos); scans skip this.
         lang: Tesseract languages for the pass.
     """
