@@ -28,6 +28,8 @@ LANGUAGES = ("en", "hi", "ur", "hi_Latn")
 """Supported reply languages, in menu order (``hi_Latn``: Hindi written in Latin letters)."""
 
 DEFAULT_LANGUAGE = "en"
+WHATSAPP_LANGUAGE = {"hi_Latn": "hi"}
+"""The language a template is registered under with WhatsApp, where ours has no code of its own."""
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 IST = ZoneInfo("Asia/Kolkata")
 _BABEL_LOCALE = {"en": "en_IN", "hi": "hi_IN", "ur": "ur_IN", "hi_Latn": "hi_Latn"}
@@ -89,6 +91,11 @@ def translate(lang: str, msgid: str, **params: object) -> str:
         if text == msgid:
             raise MissingMessage(msgid)
     return text.format(**params) if params else text
+
+
+def whatsapp_language(lang: str) -> str:
+    """WhatsApp's language code for reply language ``lang`` (Roman Hindi templates are Hindi)."""
+    return WHATSAPP_LANGUAGE.get(lang, lang)
 
 
 def format_number(n: int) -> str:
