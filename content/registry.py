@@ -62,7 +62,8 @@ def sync_templates(session: Session, client: Client, templates: dict[str, Templa
             if row.content_sid is None:
                 samples = {str(i): f"{{{name}}}" for i, name in enumerate(template.variables, start=1)}
                 row.content_sid = api.create_content(
-                    client, friendly_name=f"{template.name}_{lang}", language=whatsapp_language(lang), types=row.types,
+                    client, friendly_name=f"{template.name}_{lang.lower()}", language=whatsapp_language(lang),
+                    types=row.types,
                     variables=samples,
                 )
                 logger.info("Template %s/%s created as %s", template.name, lang, row.content_sid)
@@ -70,7 +71,7 @@ def sync_templates(session: Session, client: Client, templates: dict[str, Templa
                 current = api.fetch_approval(client, row.content_sid)
                 if current.status == ApprovalStatus.UNSUBMITTED.value:
                     api.request_approval(
-                        client, row.content_sid, name=f"{template.name}_{lang}", category=template.category
+                        client, row.content_sid, name=f"{template.name}_{lang.lower()}", category=template.category
                     )
                     current = api.fetch_approval(client, row.content_sid)
                 row.approval_status, row.rejection_reason = current.status, current.rejection_reason

@@ -12,7 +12,7 @@ from storage.members import lifetime_earned
 define("balance", label="menu.balance",
        words=["balance", "bal", "blnc", "balanc", "बैलेंस", "बेलेंस", "बैलंस", "शेष", "بیلنس", "بیلینس", "بیلنص"],
        weak=["points", "point", "pts", "ponts", "pointo", "पॉइंट", "पॉइंट्स", "पोइंट", "अंक", "پوائنٹ", "پوائنٹس",
-             "پوائینٹ", "wallet", "वॉलेट", "والٹ"],
+             "پوائینٹ", "khata", "khaata", "खाता", "کھاتہ", "کھاتا", "wallet", "वॉलेट", "والٹ"],
        phrases=["kitne points", "kitna balance", "how many points", "how much balance",
                 "points kitne", "kitne paise", "kitna paisa", "kitne paise bane", "points kitne hue", "kitni kamai",
                 "kitna mila", "kitne mile", "total kitna", "कितना मिला", "کتنا ملا",

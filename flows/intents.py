@@ -31,7 +31,7 @@ from flows.normalize import fold
 EXACT, FUZZY, WEAK, CUE = 1.0, 0.75, 0.6, 0.35
 """Token weights: an exact word or phrase token, a word within the edit budget, a weak word, a cue word."""
 
-SYMBOLS = {"?": "help", "👍": "ok", "👌": "ok", "🙏": "dhanyavad", "🙂": "ok", "😊": "ok", "✅": "ok", "❤️": "thanks",
+SYMBOLS = {"👍": "ok", "👌": "ok", "🙏": "dhanyavad", "🙂": "ok", "😊": "ok", "✅": "ok", "❤️": "thanks",
            "❤": "thanks", "🤝": "thanks", "💐": "thanks"}
 """Symbols and emoji that say something on their own; they become words before folding."""
 
@@ -137,16 +137,22 @@ def table() -> dict[str, Intent]:
     return _TABLE
 
 
+_load_lock = threading.RLock()
+
+
 def _load_flows() -> None:
     global _loaded
     if _loaded:
         return
     import flows as package
 
-    for info in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"flows.{info.name}")
-    _loaded = True
-    _define_menu_labels()
+    with _load_lock:
+        if _loaded:
+            return
+        for info in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"flows.{info.name}")
+        _define_menu_labels()
+        _loaded = True
 
 
 def _define_menu_labels() -> None:
@@ -170,11 +176,16 @@ def _define_menu_labels() -> None:
 
 def _vocabulary() -> set[str]:
     """Every exact word any intent, filler or negation knows: such tokens are never typos of another."""
+    global _index
+    index = _index
+    if index is not None:
+        return index["vocab"]  # type: ignore[return-value]
     vocab = set(_FILLERS) | _NEGATIONS
     for intent in _TABLE.values():
         vocab |= intent.words | intent.weak | intent.cues | intent.refused
         for phrase in intent.phrases:
             vocab.update(phrase.split())
+    _index = {"vocab": vocab}
     return vocab
 
 
@@ -206,7 +217,7 @@ def close(token: str, word: str) -> bool:
 
 
 def _close(token: str, word: str) -> bool:
-    if token[0] != word[0]:
+    if token[0] != word[0] or abs(len(token) - len(word)) > 2:
         return False
     budget = min(_edit_budget(token), _edit_budget(word))
     if budget == 0 and token.isascii() and word.isascii() and min(len(token), len(word)) >= 4:
@@ -264,10 +275,54 @@ def _match_phrase(tokens: list[str], phrase: list[str], fuzzy: bool) -> list[int
     return None
 
 
-def _score(intent: Intent, tokens: list[str], vocab: set[str]) -> _Score:
+@dataclass
+class _Message:
+    """One message's tokens, with what the phrase pre-test needs computed once."""
+
+    tokens: list[str]
+    present: set[str] = field(default_factory=set)
+    joined: str = ""
+    near: dict[str, bool] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.present, self.joined = set(self.tokens), "".join(self.tokens)
+
+    def has_close(self, word: str) -> bool:
+        if word not in self.near:
+            self.near[word] = any(_close(t, word) for t in self.tokens)
+        return self.near[word]
+
+    def may_match(self, words: list[str], wordset: frozenset[str], compact: str, fuzzy: bool) -> bool:
+        """One word is in the message and the others are (or are typos of its words), or the phrase
+        written together is."""
+        if compact in self.joined:
+            return True
+        if self.present.isdisjoint(wordset):
+            return False
+        missing = wordset - self.present
+        return not missing or (fuzzy and all(self.has_close(w) for w in missing))
+
+
+def _phrases(intent: Intent) -> list[tuple[list[str], frozenset[str], str]]:
+    """The intent's phrases as word lists, longest first (cached until the table changes)."""
+    global _index
+    if _index is None:
+        _vocabulary()
+    assert _index is not None
+    key = f"phrases:{intent.name}"
+    if key not in _index:
+        _index[key] = [(p.split(), frozenset(p.split()), p.replace(" ", ""))
+                       for p in sorted(intent.phrases, key=lambda p: -len(p))]
+    return _index[key]  # type: ignore[return-value]
+
+
+def _score(intent: Intent, tokens: list[str], vocab: set[str], message: _Message | None = None) -> _Score:
     score = _Score(intent.name)
-    for phrase in sorted(intent.phrases, key=lambda p: -len(p)):
-        hits = _match_phrase(tokens, phrase.split(), intent.fuzzy)
+    message = message or _Message(tokens)
+    for words, wordset, compact in _phrases(intent):
+        if not message.may_match(words, wordset, compact, intent.fuzzy):
+            continue
+        hits = _match_phrase(tokens, words, intent.fuzzy)
         if hits and not set(hits) & score.phrase_tokens:
             for pos in hits:
                 score.covered[pos] = CUE if tokens[pos] in _FILLERS else EXACT * 1.2
@@ -336,13 +391,16 @@ def _negated(score: _Score, tokens: list[str]) -> bool:
 def understand(text: str) -> Understanding:
     """Classify one message. Pure: no database, no state."""
     _load_flows()
+    if text.strip() and set(text.strip()) <= set("?؟ "):
+        text = "help"  # a bare "?" asks what this is
     for symbol, word in SYMBOLS.items():
         text = text.replace(symbol, f" {word} ")
     tokens = fold(text).split()
     if not tokens or len(tokens) > 30:
         return NOTHING
     vocab = _vocabulary()
-    scores = [s for s in (_score(i, tokens, vocab) for i in _TABLE.values()) if s.core]
+    message = _Message(tokens)
+    scores = [s for s in (_score(i, tokens, vocab, message) for i in _TABLE.values()) if s.core]
     if not scores:
         return NOTHING
     live = [s for s in scores if not _negated(s, tokens)]

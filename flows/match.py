@@ -83,8 +83,20 @@ def understand(text: str) -> intents.Understanding:
 
 
 def intent_of(text: str) -> str | None:
-    """The intent a free-text message expresses with confidence, or None."""
-    return intents.understand(text).intent
+    """The request a free-text message makes with confidence, or None (small talk is no request).
+
+    A menu line typed back gives its flow's own intent where one offers the same label ("My points
+    balance" -> ``balance``), else ``open:<flow>``.
+    """
+    name = intents.understand(text).intent
+    table = intents.table()
+    if name is None or table[name].social:
+        return None
+    if name.startswith(intents.OPEN):
+        label = table[name].label
+        return next((other for other, i in table.items()
+                     if i.label == label and not other.startswith(intents.OPEN)), name)
+    return name
 
 
 def understood(turn: Turn) -> intents.Understanding:
@@ -255,7 +267,8 @@ def pick_option(text: str, words: dict[str, Any], *, count: int = 0, keys: list[
 YES_WORDS = {"yes", "y", "ya", "yeah", "yep", "yup", "ok", "okay", "k", "agree", "agreed", "accept", "sure", "done",
              "haan", "han", "ha", "haa", "haanji", "ji", "jee", "theek", "thik", "sahi", "bilkul", "zaroor", "jarur",
              "zarur", "manzoor", "manjoor", "sahmat", "chalega", "kabool", "qubool", "hanji",
-             "हाँ", "हां", "हा", "जी", "ठीक", "सहमत", "मंज़ूर", "मंजूर", "बिल्कुल", "ज़रूर", "जरूर", "सही", "ओके", "स्वीकार",
+             "हाँ", "हां", "हा", "जी", "ठीक", "सहमत", "मंज़ूर", "मंजूर", "बिल्कुल", "ज़रूर", "जरूर", "सही", "ओके",
+             "स्वीकार",
              "ہاں", "جی", "ٹھیک", "منظور", "بالکل", "ضرور", "درست", "قبول", "اوکے", "متفق"}
 NO_WORDS = {"no", "n", "nope", "nahi", "nahin", "nai", "nhi", "na", "disagree", "refuse", "nako", "mat",
             "नहीं", "ना", "नही", "न", "मत", "نہیں", "نا", "نہ", "مت", "نہی"}

@@ -41,7 +41,7 @@ define("ack", social=True, fuzzy=False,
        words=["ok", "okay", "okk", "k", "kk", "theek", "thik", "accha", "acha", "achha", "badhiya", "badiya", "great",
               "nice", "good", "cool", "fine", "alright", "perfect", "mast", "sahi", "done", "got", "ओके", "ठीक",
               "अच्छा", "बढ़िया", "सही", "اوکے", "ٹھیک", "اچھا", "بڑھیا", "زبردست", "बहुत", "bahut", "بہت", "super",
-              "wah", "वाह", "واہ", "bye", "alvida", "अलविदा", "الوداع", "hafiz", "حافظ",
+              "wah", "वाह", "واہ", "night", "gn", "bye", "alvida", "अलविदा", "الوداع", "hafiz", "حافظ",
               "tata", "chalo", "चलो", "چلو", "noted", "samajh", "gaya", "समझ", "गया", "سمجھ", "گیا"])
 
 

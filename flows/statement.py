@@ -31,6 +31,7 @@ define("statement", label="menu.statement",
                 "kab kitne mile", "kahan se aaye", "where did my points come from", "len den", "pass book",
                 "पिछली एंट्री", "पॉइंट्स का हिसाब", "कहाँ से आए", "लेन देन", "پچھلی انٹری", "لین دین",
                 "پوائنٹس کا حساب", "پاس بک", "kis kis din", "account details", "khata details"],
+       weak=["khata", "khaata", "खाता", "کھاتہ", "کھاتا"],
        cues=["dikhao", "show", "last", "pichhla", "pichhli", "pichle", "purana", "purani", "recent", "full", "poora",
              "all", "sab", "mera", "points", "point", "पिछली", "पिछले", "पूरा", "सारा", "پچھلی", "پچھلے", "پورا",
              "سارا", "details", "detail", "mini", "मिनी", "منی", "my", "send", "bhejo", "chahiye"])
