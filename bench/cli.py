@@ -116,3 +116,31 @@ def language_command(split: str, errors: bool, path: Path | None, as_json: bool)
 def register(main: click.Group) -> None:
     """Add the ``bench`` group to the ``inaam`` command."""
     main.add_command(bench)
+
+
+@bench.command("redeem")
+@click.option("--count", type=click.IntRange(10, 5000), default=200, show_default=True,
+              help="Redemptions through the whole path (one member each).")
+@click.option("--members", type=click.IntRange(100, 1_000_000), default=100_000, show_default=True,
+              help="Members for the expiry job.")
+@click.option("--entries", type=click.IntRange(1, 50), default=10, show_default=True,
+              help="Earning entries per member for the expiry job.")
+@click.option("--server", default="postgresql://postgres@127.0.0.1:5432", show_default=True,
+              help="PostgreSQL server; a scratch database is created and dropped there.")
+@click.option("--database", default="inaam_bench_redeem", show_default=True)
+@click.option("--redis-url", default="redis://127.0.0.1:6379/12", show_default=True, help="Emptied first.")
+@click.option("--verify/--no-verify", default=True, show_default=True,
+              help="Run `ledger verify` over the expiry data set afterwards (minutes at 100,000 members).")
+def redeem_command(count: int, members: int, entries: int, server: str, database: str, redis_url: str,
+                   verify: bool) -> None:
+    """Redemptions/s through hold → payout → webhook → post (vs ledger-only), and the expiry job's time."""
+    import json
+    import logging
+
+    from bench import redeem
+
+    root = logging.getLogger()
+    root.setLevel(max(root.level, logging.WARNING))
+    results = redeem.run(server, database, redis_url, count=count, members=members, entries=entries,
+                         echo=click.echo, verify=verify)
+    click.echo(json.dumps(results, indent=2))

@@ -38,6 +38,9 @@ def create_app(test_config: dict[str, Any] | None = None, *, environ: dict[str, 
     metrics.init_app(app)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)
+    from payouts import webhooks as payout_webhooks
+
+    app.register_blueprint(payout_webhooks.bp)
 
     @app.errorhandler(DBAPIError)
     def database_down(exc: DBAPIError) -> tuple[str, int]:

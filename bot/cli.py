@@ -58,11 +58,16 @@ def serve(host: str, port: int | None) -> None:
             port=urlparse(app.config["TWILIO_API_BASE_URL"]).port or 80,
         )
         standin.start()
+    port = port or app.config["PORT"]
+    payout_standin = None
+    if app.config["RAZORPAYX_STANDIN"]:
+        from payouts.standin import start_payout_standin
+
+        payout_standin = start_payout_standin(app, port)
     if not app.config.get("REDIS_URL"):
         from workers.queue import start_embedded_worker
 
         start_embedded_worker(app)
-    port = port or app.config["PORT"]
     server = make_server(host, port, app, threaded=True)
     click.echo(f"Inaam is listening on http://{host}:{port} (database: {_safe_url(app.config['DATABASE_URL'])})")
     if standin is not None:
@@ -75,6 +80,8 @@ def serve(host: str, port: int | None) -> None:
     finally:
         if standin is not None:
             standin.stop()
+        if payout_standin is not None:
+            payout_standin.stop()
 
 
 def _safe_url(url: str) -> str:
@@ -128,6 +135,9 @@ def scheduler() -> None:
         raise click.ClickException("REDIS_URL is not set: `inaam serve` runs the sweeper itself")
     cron = CronScheduler(connection=get_queue(app).connection)
     cron.register(jobs.sweep, DEFAULT_QUEUE, interval=DEFAULT_SWEEP_EVERY_SECONDS)
+    from payouts.schedule import register_periodic
+
+    register_periodic(cron, DEFAULT_QUEUE)
     cron.start()
 
 
@@ -243,3 +253,6 @@ from bot.cli_content import register as _register_content  # noqa: E402
 _register_claims(main)
 _register_content(main)
 _register_bench(main)
+from payouts.cli import register as _register_payouts  # noqa: E402
+
+_register_payouts(main)

@@ -113,6 +113,13 @@ def load_settings(environ: Mapping[str, str] | None = None, *, instance_path: st
         "INAAM_SWEEP_AFTER_SECONDS", env.get("INAAM_SWEEP_AFTER_SECONDS", str(defaults.DEFAULT_SWEEP_AFTER_SECONDS))
     )
 
+    from payouts.config import PayoutConfigError, load_payout_settings
+
+    try:
+        cfg.update(load_payout_settings(env))
+    except PayoutConfigError as exc:
+        raise ConfigError(str(exc)) from None
+
     cfg.update(_messaging_settings(env, cfg))
 
     program_file = env.get("INAAM_PROGRAM_FILE", "").strip() or None

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from payouts.rules import SECTIONS as REDEMPTION_SECTIONS
+from payouts.rules import RedemptionRules, RulesError, parse_rules
+
 DEFAULT_PROGRAM_FILE = Path(__file__).with_name("program.toml")
 """Shipped default rules, used when INAAM_PROGRAM_FILE is unset."""
 
@@ -26,11 +29,8 @@ class ProgramError(ValueError):
 class Tier:
     name: str
     min_points: int
-    names: dict[str, str] = field(default_factory=dict, compare=False)
-    """The tier's name per reply language ("सिल्वर", "سلور"); ``name`` where one is missing."""
-
-    def name_for(self, lang: str) -> str:
-        return self.names.get(lang) or self.name
+    multiplier_percent: int = 100
+    """Earning multiplier of the tier (110 = 1.1x coupon and invoice credits)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ class Program:
     tiers: tuple[Tier, ...] = ()
     qr: QrRules = field(default_factory=QrRules)
     invoice: InvoiceRules = field(default_factory=InvoiceRules)
+    redemption: RedemptionRules = field(default_factory=RedemptionRules)
     source: str = ""
     names: dict[str, str] = field(default_factory=dict, compare=False)
     """The programme's name per reply language (``[program.names]``); ``name`` where one is missing."""
@@ -159,7 +160,7 @@ def parse_program(data: dict[str, Any], *, source: str = "", base_dir: Path | No
     Raises:
         ProgramError: naming the first invalid setting.
     """
-    _check_keys(data, {"program", "tiers", "claims"}, "program file")
+    _check_keys(data, {"program", "tiers", "claims"} | REDEMPTION_SECTIONS, "program file")
     prog = data.get("program")
     if not isinstance(prog, dict):
         raise ProgramError("[program] section is required")
@@ -175,11 +176,15 @@ def parse_program(data: dict[str, Any], *, source: str = "", base_dir: Path | No
         raise ProgramError("[[tiers]] must be an array of tables")
     tiers = []
     for i, t in enumerate(tiers_raw):
-        _check_keys(t, {"name", "names", "min_points"}, f"tiers[{i}]")
+        _check_keys(t, {"name", "min_points", "multiplier_percent"}, f"tiers[{i}]")
         tiers.append(Tier(name=_str(t, "name", f"tiers[{i}]"), min_points=_int(t, "min_points", f"tiers[{i}]"),
-                          names=_names(t, f"tiers[{i}]")))
+                          multiplier_percent=_int(t, "multiplier_percent", f"tiers[{i}]", minimum=1, default=100)))
     claims = data.get("claims", {})
     _check_keys(claims, {"qr", "invoice"}, "claims")
+    try:
+        redemption = parse_rules(data)
+    except RulesError as exc:
+        raise ProgramError(str(exc)) from None
     return Program(
         name=_str(prog, "name", where),
         welcome_bonus=_int(prog, "welcome_bonus", where),
@@ -190,6 +195,7 @@ def parse_program(data: dict[str, Any], *, source: str = "", base_dir: Path | No
         tiers=tuple(tiers),
         qr=_qr_rules(claims.get("qr", {})),
         invoice=_invoice_rules(claims.get("invoice", {}), base_dir or Path.cwd()),
+        redemption=redemption,
         source=source,
         names=_names(prog, where),
     )

@@ -149,6 +149,9 @@ def credit_redemption(session: Session, row: CouponRedemption, member: Member) -
     )
     row.transfer_id = transfer.id
     row.status = ClaimStatus.CREDITED.value
+    from loyalty.hooks import on_credit
+
+    on_credit(session, member, base_points=row.points, key=f"coupon:{row.batch_id}:{row.serial}")
 
 
 def _existing(session: Session, code: CouponCode) -> CouponRedemption | None:

@@ -156,6 +156,9 @@ def credit_claim(session: Session, claim: InvoiceClaim, member: Member) -> None:
             idempotency_key=f"invoice:{claim.id}", reference=f"invoice:{claim.id}",
         )
         claim.transfer_id = transfer.id
+        from loyalty.hooks import on_credit
+
+        on_credit(session, member, base_points=claim.points, key=f"invoice:{claim.id}")
     claim.status = ClaimStatus.CREDITED.value
     claim.decided_at = claim.decided_at or utcnow()
 

@@ -7,7 +7,6 @@ from flows import match
 from flows.engine import Flow, Turn, on
 from flows.intents import define
 from storage import ledger
-from storage.members import lifetime_earned
 
 define("balance", label="menu.balance",
        words=["balance", "bal", "blnc", "balanc", "बैलेंस", "बेलेंस", "बैलंस", "शेष", "بیلنس", "بیلینس", "بیلنص"],
@@ -43,9 +42,15 @@ def balance_text(turn: Turn) -> str:
             date=format_day(turn.lang, turn.ctx.now),
         )
     ]
-    tier = turn.program.tier_for(lifetime_earned(turn.session, member))
+    from loyalty.names import tier_name
+    from loyalty.tiers import tier_of
+
+    tier = tier_of(turn.session, turn.program, member, turn.ctx.now)
     if tier is not None:
-        lines.append(turn.t("balance.tier", tier=tier.name_for(turn.lang)))
+        lines.append(turn.t("balance.tier", tier=tier_name(turn, tier.name)))
+    from payouts.summary import balance_lines
+
+    lines += balance_lines(turn)
     return "\n".join(lines)
 
 

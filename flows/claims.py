@@ -181,6 +181,9 @@ def _append_balance(turn: Turn, lines: list[str]) -> None:
     member = turn.member
     if member is None or member.account_id is None:
         return
+    from loyalty.hooks import credit_lines
+
+    lines += credit_lines(turn)
     points = ledger.balance(turn.session, member.account_id)
     lines.append(turn.t("claims.balance", points=format_number(points),
                         rupees=format_rupees(turn.program.paise_for(points))))

@@ -13,7 +13,7 @@ STATEMENT_LINES = 10
 
 KNOWN_REASONS = {
     "welcome_bonus", "qr_claim", "invoice_claim", "reversal", "hold", "hold_release",
-    "redemption", "expiry", "adjustment",
+    "redemption", "expiry", "adjustment", "tier_bonus",
 }
 """Ledger reasons with their own catalog line ``reason.<name>``; others show as 'adjustment'."""
 
@@ -57,6 +57,11 @@ def show(turn: Turn) -> None:
                 balance=format_number(line.balance_after),
             )
         )
+    from payouts.summary import statement_lines
+
+    payouts = statement_lines(turn)
+    if payouts:
+        out += ["", *payouts]
     turn.say_text("statement.title", "\n".join(out))
     turn.say("common.menu_hint")
 

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage import ledger_models  # noqa: F401  (registers the ledger tables on Base)
 from storage.base import Base, created_at, intpk, utcnow
+from storage.crypto import EncryptedString
 
 
 class InboundStatus(str, Enum):
@@ -101,7 +102,7 @@ class Member(Base):
     name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(20))
     pin_code: Mapped[str] = mapped_column(String(6))
-    upi_id: Mapped[str | None] = mapped_column(String(80))
+    upi_id: Mapped[str | None] = mapped_column(EncryptedString(255))  # Fernet-encrypted at rest
     lang: Mapped[str] = mapped_column(String(16))
     rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_accounts.id"), unique=True)
@@ -211,3 +212,4 @@ class OutboundMessage(Base):
 
 from storage import claim_models  # noqa: E402, F401, I001  (registers the claim tables on Base)
 import storage.messaging_models  # noqa: E402, F401  (templates, campaigns, handoffs)
+from payouts import models as _payout_models  # noqa: E402, F401  (registers the redemption tables)

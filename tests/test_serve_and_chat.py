@@ -52,11 +52,12 @@ def _chat(port: int, standin_port: int, lines: list[str]) -> str:
 
 
 def test_serve_then_chat_enrolls_and_answers_balance(tmp_path: Path) -> None:
-    port, standin_port = _port(), _port()
+    port, standin_port, payout_port = _port(), _port(), _port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "DATABASE_URL", "REDIS_URL",
                                                                      "PUBLIC_BASE_URL", "INAAM_"))}
     env.update(PORT=str(port), DATABASE_URL=f"sqlite:///{tmp_path / 'inaam.db'}",
-               TWILIO_API_BASE_URL=f"http://127.0.0.1:{standin_port}")
+               TWILIO_API_BASE_URL=f"http://127.0.0.1:{standin_port}",
+               RAZORPAYX_API_BASE_URL=f"http://127.0.0.1:{payout_port}")
     cli = [sys.executable, "-c", "from bot.cli import main; main()"]
     server = subprocess.Popen([*cli, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               start_new_session=True, text=True)
@@ -70,10 +71,21 @@ def test_serve_then_chat_enrolls_and_answers_balance(tmp_path: Path) -> None:
                 time.sleep(0.2)
         else:
             pytest.fail("inaam serve did not come up")
-        out = _chat(port, standin_port, ["Hello", "1", "Ramesh Kumar", "2", "226001", "skip", "1", "balance"])
+        out = _chat(port, standin_port, ["Hello", "1", "Ramesh Kumar", "2", "226001", "skip", "1", "balance",
+                                         "redeem", "1", "10", "ramesh.kumar@okaxis", "1", "ABCPK1234L",
+                                         "Ramesh Kumar", "YES"])
         assert "Welcome to Inaam Rewards" in out
         assert "welcome bonus of 100 points" in out
         assert "Your balance on" in out and "100 points, worth ₹25" in out
+        assert "Paying RAMESH KUMAR at ra••••ar@okaxis" in out and "on its way" in out
+        # The local RazorpayX settles the payout and posts a signed webhook; the member gets the UTR.
+        deadline, paid = time.monotonic() + 30, []
+        while time.monotonic() < deadline and not paid:
+            got = requests.get(f"http://127.0.0.1:{standin_port}/_standin/messages",
+                               params={"to": "whatsapp:+919812345678"}, timeout=5).json()["messages"]
+            paid = [m["body"] for m in got if "has reached your UPI ID" in m["body"]]
+            time.sleep(0.2)
+        assert paid and "UTR: " in paid[0] and "balance 60 points" in paid[0]
     finally:
         os.killpg(server.pid, 15)
         server.wait(10)

@@ -124,6 +124,9 @@ def start_embedded_worker(app: Any) -> threading.Thread:
                 enqueue_due_retries(queue)
                 if ticks % DEFAULT_SWEEP_EVERY_SECONDS == 0:
                     enqueue(app, jobs.sweep, job_id="sweep")
+                from payouts.schedule import embedded_tick
+
+                embedded_tick(app, ticks)
             except Exception:  # pragma: no cover - keep ticking
                 logger.exception("Embedded clock tick failed")
 

@@ -1,0 +1,289 @@
+"""The redemption state machine: hold → payout → post (processed) or void/reverse (failed, reversed).
+
+Exactly once:
+
+* ``start_redemption`` places the ledger hold and stores the redemption with its idempotency key
+  (``inaam-rdm-<id>``) in the same transaction, under locks of the member's and the escrow
+  account, after checking that no other redemption of the member is in flight.
+* ``submit`` marks the redemption ``submitting`` and commits *before* the HTTP call, then sends
+  the payout with that key. Whatever happens next (timeout, 5xx, the worker SIGKILLed before the
+  answer is committed), the redemption stays ``submitting`` and is retried with the *same* key, or
+  reconciled by looking the payout up by its ``reference_id`` — RazorpayX maps every attempt with
+  one key to one payout, so a member is never paid twice.
+* ``apply_status`` moves a redemption only forward (``processed`` → ``reversed`` is the one
+  documented step back), so webhooks that come twice or out of order change nothing they should not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from payouts.models import OPEN_STATUSES, PayoutProfile, Redemption, RedemptionStatus
+from payouts.provider import (
+    FAILED_STATES,
+    PROCESSING_STATES,
+    Beneficiary,
+    PayoutProvider,
+    ProviderRejected,
+    ProviderUnavailable,
+)
+from storage import ledger
+from storage.base import utcnow
+from storage.crypto import fingerprint
+from storage.exceptions import InsufficientPoints
+from storage.locks import lock_accounts
+from storage.models import Member
+
+logger = logging.getLogger(__name__)
+
+S = RedemptionStatus
+
+
+class RedemptionRefused(Exception):
+    """The redemption cannot start; ``msgid`` says why in the member's words."""
+
+    def __init__(self, msgid: str, **params: object) -> None:
+        super().__init__(msgid)
+        self.msgid = msgid
+        self.params = params
+
+
+class TransientPayoutError(Exception):
+    """The provider could not answer now; the job is retried with the same idempotency key."""
+
+
+@dataclass
+class Notice:
+    """A message for the member, produced by a status change (sent after the commit)."""
+
+    member_id: int
+    msgid: str
+    params: dict[str, object] = field(default_factory=dict)
+
+
+def idempotency_key(redemption_id: int) -> str:
+    return f"inaam-rdm-{redemption_id}"
+
+
+def reference_id(redemption_id: int) -> str:
+    return f"rdm-{redemption_id}"
+
+
+def open_redemption(session: Session, member_id: int) -> Redemption | None:
+    return session.scalar(select(Redemption).where(Redemption.member_id == member_id,
+                                                   Redemption.status.in_(OPEN_STATUSES)).limit(1))
+
+
+def points_redeemed_since(session: Session, member_id: int, since: dt.datetime) -> int:
+    value = session.scalar(select(func.coalesce(func.sum(Redemption.points), 0)).where(
+        Redemption.member_id == member_id, Redemption.created_at >= since,
+        Redemption.status.not_in([S.FAILED.value, S.REVERSED.value])))
+    return int(value or 0)
+
+
+def profile_of(session: Session, member_id: int) -> PayoutProfile:
+    profile = session.get(PayoutProfile, member_id)
+    if profile is None:
+        profile = PayoutProfile(member_id=member_id, kyc_status="none")
+        session.add(profile)
+        session.flush()
+    return profile
+
+
+@dataclass(frozen=True)
+class NewRedemption:
+    kind: str
+    reward_code: str
+    points: int
+    gross_paise: int
+    tds_paise: int
+    net_paise: int
+    tds_mode: str
+    fy: str
+    provider: str
+    vpa: str | None = None
+    holder_name: str | None = None
+    review: bool = False
+
+
+def start_redemption(session: Session, member: Member, new: NewRedemption) -> Redemption:
+    """Hold the points and store the redemption with its idempotency key (caller commits).
+
+    Raises:
+        RedemptionRefused: another redemption is in flight, or the balance is too small.
+    """
+    assert member.account_id is not None
+    holds = ledger.ensure_system_accounts(session)[ledger.HOLDS].id
+    lock_accounts(session, [member.account_id, holds])  # one redemption decision per member at a time
+    if open_redemption(session, member.id) is not None:
+        raise RedemptionRefused("redeem.in_flight")
+    row = Redemption(
+        member_id=member.id, kind=new.kind, reward_code=new.reward_code, points=new.points,
+        gross_paise=new.gross_paise, tds_paise=new.tds_paise, net_paise=new.net_paise, tds_mode=new.tds_mode,
+        fy=new.fy, status=(S.REVIEW if new.review else S.PENDING).value, provider=new.provider, vpa=new.vpa,
+        holder_name=new.holder_name, attempts=0, updated_at=utcnow(),
+    )
+    session.add(row)
+    session.flush()
+    row.idempotency_key = idempotency_key(row.id)
+    try:
+        with session.begin_nested():
+            hold = ledger.place_hold(session, account=member.account_id, points=new.points,
+                                     idempotency_key=f"redemption:{row.id}", reference=reference_id(row.id))
+    except InsufficientPoints:
+        raise RedemptionRefused("redeem.not_enough") from None
+    row.hold_id = hold.id
+    session.flush()
+    logger.info("Redemption %s: %s points held for member %s (%s)", row.id, new.points, member.id, row.status)
+    return row
+
+
+def lock_redemption(session: Session, redemption_id: int) -> Redemption | None:
+    return session.scalar(select(Redemption).where(Redemption.id == redemption_id).with_for_update()
+                          .execution_options(populate_existing=True))
+
+
+def _settle_key(row: Redemption, what: str) -> str:
+    return f"redemption:{row.id}:{what}"
+
+
+def apply_status(session: Session, row: Redemption, status: str, *, utr: str | None = None,
+                 reason: str | None = None, payout_id: str | None = None) -> Notice | None:
+    """Move ``row`` (locked by the caller) to the provider's ``status``; returns the member's notice.
+
+    Only forward moves happen; a repeated or stale status is a no-op (returns None).
+    """
+    if payout_id and row.payout_id is None:
+        row.payout_id = payout_id
+    current = row.status
+    now = utcnow()
+    notice: Notice | None = None
+    if status in PROCESSING_STATES:
+        if current in (S.PENDING.value, S.SUBMITTING.value):
+            row.status = S.PROCESSING.value
+    elif status == "processed":
+        if current in (S.PENDING.value, S.SUBMITTING.value, S.PROCESSING.value):
+            assert row.hold_id is not None
+            ledger.post_hold(session, row.hold_id, idempotency_key=_settle_key(row, "post"))
+            row.status, row.settled_at = S.PROCESSED.value, now
+            row.utr = utr or row.utr
+            notice = Notice(row.member_id, "payout.processed", {"redemption_id": row.id})
+        elif current == S.PROCESSED.value and utr and not row.utr:
+            row.utr = utr
+    elif status in FAILED_STATES or status == "reversed":
+        final = S.REVERSED.value if status == "reversed" else S.FAILED.value
+        if current in (S.REVIEW.value, S.PENDING.value, S.SUBMITTING.value, S.PROCESSING.value):
+            assert row.hold_id is not None
+            ledger.void_hold(session, row.hold_id, idempotency_key=_settle_key(row, "void"))
+            row.status, row.settled_at, row.failure_reason = final, now, (reason or status)[:255]
+            notice = Notice(row.member_id, f"payout.{final}", {"redemption_id": row.id})
+        elif current == S.PROCESSED.value and status == "reversed":
+            member = session.get(Member, row.member_id)
+            assert member is not None and member.account_id is not None
+            back = ledger.transfer(session, source=ledger.REDEMPTION, dest=member.account_id, points=row.points,
+                                   reason="reversal", idempotency_key=_settle_key(row, "reverse"),
+                                   reference=reference_id(row.id), memo=f"payout {row.payout_id} reversed")
+            row.reversal_transfer_id = back.id
+            row.status, row.failure_reason = S.REVERSED.value, (reason or status)[:255]
+            notice = Notice(row.member_id, "payout.reversed", {"redemption_id": row.id})
+        elif current == S.PROCESSED.value:
+            logger.warning("Redemption %s: provider says %s after processed; ignored", row.id, status)
+    if row.status != current:
+        row.updated_at = now
+        logger.info("Redemption %s: %s -> %s", row.id, current, row.status)
+    return notice
+
+
+def _beneficiary(member: Member, row: Redemption) -> Beneficiary:
+    assert row.vpa is not None
+    return Beneficiary(reference=f"member-{member.id}", name=row.holder_name or member.name, phone=member.phone,
+                       vpa=row.vpa)
+
+
+def submit(factory: sessionmaker[Session], provider: PayoutProvider, redemption_id: int) -> list[Notice]:
+    """Send (or re-send, with the same key) the payout of one redemption; returns notices to send.
+
+    Raises:
+        TransientPayoutError: the provider was unreachable; retry later (same key).
+    """
+    with factory.begin() as session:
+        row = lock_redemption(session, redemption_id)
+        if row is None or row.status not in (S.PENDING.value, S.SUBMITTING.value):
+            return []
+        if row.status == S.PENDING.value:
+            row.status = S.SUBMITTING.value
+        row.attempts += 1
+        row.submitted_at = row.updated_at = utcnow()
+        member = session.get(Member, row.member_id)
+        assert member is not None and row.idempotency_key is not None
+        beneficiary = _beneficiary(member, row)
+        profile = profile_of(session, member.id)
+        fund_account = profile.fund_account_ref if profile.fund_account_fp == fingerprint(row.vpa or "") else None
+        key, ref, amount = row.idempotency_key, reference_id(row.id), row.net_paise
+    # Committed: from here on a crash leaves a 'submitting' row that is retried with the same key.
+    try:
+        if fund_account is None:
+            contact_ref, fund_account = provider.fund_account(beneficiary)
+            with factory.begin() as session:
+                profile = profile_of(session, beneficiary_member_id(beneficiary))
+                profile.contact_ref, profile.fund_account_ref = contact_ref, fund_account
+                profile.fund_account_fp = fingerprint(beneficiary.vpa)
+        payout = provider.create_payout(fund_account_id=fund_account, amount_paise=amount, idempotency_key=key,
+                                        reference_id=ref, narration="Inaam reward")
+    except ProviderUnavailable as exc:
+        logger.warning("Redemption %s: provider unavailable (%s); will retry with the same key", redemption_id,
+                       exc.reason or exc.status)
+        raise TransientPayoutError(str(exc)) from exc
+    except ProviderRejected as exc:
+        with factory.begin() as session:
+            row = lock_redemption(session, redemption_id)
+            notice = apply_status(session, row, "failed", reason=exc.reason or "rejected") if row else None
+        return [notice] if notice else []
+    with factory.begin() as session:
+        row = lock_redemption(session, redemption_id)
+        if row is None:
+            return []
+        notice = apply_status(session, row, payout.status, utr=payout.utr, reason=payout.reason, payout_id=payout.id)
+    return [notice] if notice else []
+
+
+def beneficiary_member_id(beneficiary: Beneficiary) -> int:
+    return int(beneficiary.reference.rsplit("-", 1)[1])
+
+
+def refresh(factory: sessionmaker[Session], provider: PayoutProvider, redemption_id: int) -> list[Notice]:
+    """Reconcile one in-flight redemption with the provider (fetch by id, or find by reference)."""
+    with factory() as session:
+        row = session.get(Redemption, redemption_id)
+        if row is None or row.status not in (S.SUBMITTING.value, S.PROCESSING.value, S.PENDING.value):
+            return []
+        payout_id, status = row.payout_id, row.status
+    if payout_id is None:
+        found = provider.find_payout(reference_id(redemption_id))
+        if found is None:
+            # Never sent (or refused before creating anything): send it now, with the same key.
+            return submit(factory, provider, redemption_id)
+        payout = found
+    else:
+        payout = provider.fetch_payout(payout_id)
+    with factory.begin() as session:
+        row = lock_redemption(session, redemption_id)
+        if row is None:
+            return []
+        notice = apply_status(session, row, payout.status, utr=payout.utr, reason=payout.reason, payout_id=payout.id)
+    logger.info("Redemption %s reconciled: was %s, provider says %s", redemption_id, status, payout.status)
+    return [notice] if notice else []
+
+
+def stuck(session: Session, *, older_than: dt.timedelta, now: dt.datetime | None = None) -> list[int]:
+    """Ids of redemptions in flight whose last change is older than ``older_than``."""
+    cutoff = (now or utcnow()) - older_than
+    return list(session.scalars(select(Redemption.id).where(
+        Redemption.status.in_([S.PENDING.value, S.SUBMITTING.value, S.PROCESSING.value]),
+        Redemption.kind == "upi", Redemption.provider != "manual", Redemption.updated_at < cutoff)
+        .order_by(Redemption.id)))

@@ -1,0 +1,264 @@
+"""Vouchers, the manual provider, KYC review, TDS (194R), tiers and FIFO expiry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from bot.cli import main
+from bot.program import load_program
+from payouts import service, tax
+from payouts.models import PayoutProfile, Redemption, Voucher
+from payouts.rules import RedemptionRules
+from storage import ledger
+from storage.db import sessions
+from storage.models import Member
+from tests.botkit import WhatsAppUser, app_environ, run_jobs
+from tests.payoutkit import payout_env, razorpayx
+
+
+@pytest.fixture
+def rzp() -> Any:
+    with razorpayx() as server:
+        yield server
+
+
+def _enroll(user: WhatsAppUser, app: Any, points: int, upi: str = "ramesh.kumar@okaxis") -> int:
+    for msg in ("hi", "1", "Ramesh Kumar", "1", "226010", upi, "yes"):
+        user.send(msg)
+    user.replies()
+    with sessions(app).begin() as s:
+        m = s.scalar(select(Member).where(Member.phone == user.phone))
+        if points:
+            ledger.transfer(s, source=ledger.ISSUANCE, dest=m.account_id, points=points, reason="qr_claim",
+                            idempotency_key=f"seed:{m.id}")
+        return m.id
+
+
+def _env(app: Any, standin: Any, rzp: Any, **extra: str) -> dict[str, str]:
+    """The CLI's environment: the test app's database, and its embedded queue (never the real Redis)."""
+    return app_environ(app.config["DATABASE_URL"], standin.url, **payout_env(rzp), REDIS_URL="", **extra)
+
+
+def test_vouchers_load_stock_and_redeem_by_chat(make_app, standin, rzp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(**payout_env(rzp))
+    csv = tmp_path / "codes.csv"
+    csv.write_text("brand,value,code,pin,expiry\nIndianOil,500,IOC-AAAA-1111,1234,2027-12-31\n"
+                   "IndianOil,500,IOC-BBBB-2222,5678,2027-12-31\nIndianOil,500,IOC-AAAA-1111,1234,2027-12-31\n")
+    env = _env(app, standin, rzp)
+    out = CliRunner().invoke(main, ["vouchers", "load", str(csv)], env=env)
+    assert out.exit_code == 0 and "Loaded 2 code(s)" in out.output and "1 duplicate" in out.output
+    again = CliRunner().invoke(main, ["vouchers", "load", str(csv)], env=env)
+    assert "Loaded 0 code(s)" in again.output and "3 duplicate" in again.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("brand,value,code\nX,1,Y\n")
+    assert "missing column" in CliRunner().invoke(main, ["vouchers", "load", str(bad)], env=env).output
+    u = WhatsAppUser(client=app.test_client(), standin=standin, app=app)
+    member_id = _enroll(u, app, 3000)
+    u.ask("redeem")
+    out_of_stock = u.ask("3")  # Amazon: nothing loaded
+    assert "out of stock" in out_of_stock
+    u.ask("redeem")
+    summary = u.ask("2")
+    assert "IndianOil fuel voucher" in summary and "2,100 points" in summary
+    given = u.ask("1")
+    assert "Code: IOC-AAAA-1111" in given and "PIN: 1234" in given and "balance 1,000 points" in given
+    stock = CliRunner().invoke(main, ["vouchers", "stock"], env=env)
+    assert "IndianOil\t₹500\t1\t1" in stock.output
+    with sessions(app)() as s:
+        assert s.scalar(select(Voucher).where(Voucher.code == "IOC-AAAA-1111")).redemption_id is not None
+        m = s.get(Member, member_id)
+        assert ledger.balance(s, m.account_id) == 1000 and ledger.verify(s) == []
+
+
+def test_manual_provider_export_and_mark_paid(make_app, standin, rzp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(**payout_env(rzp), INAAM_PAYOUT_PROVIDER="manual")
+    u = WhatsAppUser(client=app.test_client(), standin=standin, app=app)
+    _enroll(u, app, 3000)
+    u.ask("redeem")
+    u.ask("1")
+    u.ask("100")
+    assert "is this your UPI ID" in u.ask("1")
+    u.ask("YES")
+    u.ask("ABCPK1234L")
+    u.ask("Ramesh Kumar")
+    assert "on its way" in u.ask("YES")
+    run_jobs(app)
+    env = _env(app, standin, rzp, INAAM_PAYOUT_PROVIDER="manual")
+    listed = CliRunner().invoke(main, ["payouts", "pending"], env=env)
+    assert "₹100" in listed.output and "1 payout(s) pending" in listed.output and "ramesh.kumar@" not in listed.output
+    csv = tmp_path / "bank.csv"
+    assert CliRunner().invoke(main, ["payouts", "export", str(csv)], env=env).exit_code == 0
+    text = csv.read_text()
+    assert "ramesh.kumar@okaxis,100.00,UPI,rdm-1" in text
+    assert "--utr" in CliRunner().invoke(main, ["payouts", "mark-paid", "rdm-1"], env=env).output
+    done = CliRunner().invoke(main, ["payouts", "mark-paid", "rdm-1", "--utr", "612345678901"], env=env)
+    assert "processing -> processed" in done.output
+    run_jobs(app)
+    assert "UTR: 612345678901" in "\n".join(u.replies())
+    assert rzp.payout_count() == 0
+
+
+def test_kyc_name_mismatch_goes_to_review(make_app, standin, rzp) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(**payout_env(rzp))
+    u = WhatsAppUser(client=app.test_client(), standin=standin, app=app)
+    _enroll(u, app, 3000)
+    for msg in ("redeem", "1", "100", "1", "1", "ABCPK1234L"):
+        u.ask(msg)
+    summary = u.ask("Mohammed Salim Ansari")
+    assert "doesn't quite match" in summary
+    assert "once our team has checked" in u.ask("1")
+    env = _env(app, standin, rzp)
+    listed = CliRunner().invoke(main, ["payouts", "review"], env=env)
+    assert "rdm-1" in listed.output and "ABXXXXXX4L" in listed.output and "ABCPK1234L" not in listed.output
+    assert "on the way" not in u.ask("balance") and "waiting for a PAN check" in u.ask("balance")
+    ok = CliRunner().invoke(main, ["payouts", "review", "--approve", "rdm-1", "--note", "PAN card seen"], env=env)
+    assert "approved" in ok.output
+    run_jobs(app)
+    assert rzp.payout_count() == 1
+    with sessions(app)() as s:
+        assert s.get(Redemption, 1).status == "processing"
+        assert s.get(PayoutProfile, 1).kyc_status == "verified"
+
+
+def test_tds_194r_rates_and_report(make_app, standin, rzp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rules = RedemptionRules(tds_threshold_rupees=20_000, tds_rate_percent=10, tds_no_pan_rate_percent=20)
+    assert tax.compute_tds(rules, prior_paise=1_500_000, gross_paise=500_000, has_pan=True).tds_paise == 0
+    crossing = tax.compute_tds(rules, prior_paise=1_800_000, gross_paise=500_000, has_pan=True)
+    assert (crossing.tds_paise, crossing.net_paise, crossing.mode) == (50_000, 450_000, "deduct")
+    assert tax.compute_tds(rules, prior_paise=2_500_000, gross_paise=100_000, has_pan=False).tds_paise == 20_000
+    grossup = RedemptionRules(tds_mode="grossup")
+    g = tax.compute_tds(grossup, prior_paise=2_500_000, gross_paise=90_000, has_pan=True)
+    assert (g.tds_paise, g.net_paise) == (10_000, 90_000)
+    assert tax.pan_problem("ABCPK1234L") is None and tax.pan_problem("ABCFK1234L") == "not_individual"
+    assert tax.pan_problem("ABCXK1234L") == "holder_type" and tax.pan_problem("AB1PK1234L") == "format"
+
+    app = make_app(**payout_env(rzp))
+    u = WhatsAppUser(client=app.test_client(), standin=standin, app=app)
+    member_id = _enroll(u, app, 90_000)
+    with sessions(app).begin() as s:  # ₹19,000 already given this year
+        s.add(PayoutProfile(member_id=member_id, kyc_status="verified", pan="ABCPK1234L", pan_name="RAMESH KUMAR",
+                            upi_validated_fp=None))
+        s.add(Redemption(member_id=member_id, kind="upi", reward_code="upi", points=76_000, gross_paise=1_900_000,
+                         tds_paise=0, net_paise=1_900_000, tds_mode="none", fy=tax.financial_year(service.utcnow()),
+                         status="processed", provider="razorpayx", attempts=1,
+                         created_at=service.utcnow() - dt.timedelta(days=2),
+                         settled_at=service.utcnow() - dt.timedelta(days=2)))
+    for msg in ("redeem", "1", "2000", "1"):
+        u.ask(msg)
+    summary = u.ask("1")
+    assert "TDS under section 194R (10%" in summary and "−₹200" in summary and "You receive: ₹1,800" in summary
+    u.ask("YES")
+    run_jobs(app)
+    with sessions(app).begin() as s:
+        row = s.scalar(select(Redemption).where(Redemption.status == "processing"))
+        assert (row.gross_paise, row.tds_paise, row.net_paise) == (200_000, 20_000, 180_000)
+        notice = service.apply_status(s, row, "processed", utr="UTR0000001")
+        assert notice is not None
+    assert "Benefits this financial year" in u.ask("balance")
+    out = tmp_path / "tds.csv"
+    today = service.utcnow().astimezone(tax.IST).date()
+    quarter = f"{today.year if today.month >= 4 else today.year - 1}Q{((today.month - 4) % 12) // 3 + 1}"
+    res = CliRunner().invoke(main, ["tds", "report", "--quarter", quarter, "--out", str(out)],
+                             env=_env(app, standin, rzp))
+    assert res.exit_code == 0, res.output
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("member_id,member_name,phone,pan")
+    assert any(",ABCPK1234L," in line and ",2000.00,10,200.00,member,1800.00,UTR0000001," in line for line in lines)
+    assert "quarter must look like" in CliRunner().invoke(main, ["tds", "report", "--quarter", "Q3"],
+                                                          env=_env(app, standin, rzp)).output
+
+
+def test_tier_multiplier_and_fifo_expiry(make_app, standin, rzp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import loyalty.hooks as hooks
+    import storage.ledger_core as core
+    from loyalty.expiry import expire
+    from loyalty.hooks import on_credit
+
+    app = make_app(**payout_env(rzp))
+    program = load_program()
+    u = WhatsAppUser(client=app.test_client(), standin=standin, app=app)
+    member_id = _enroll(u, app, 0)
+    now = service.utcnow()
+
+    def at(when: dt.datetime) -> None:
+        monkeypatch.setattr(core, "utcnow", lambda: when)
+        monkeypatch.setattr(hooks, "utcnow", lambda: when)
+
+    months = dt.timedelta(days=30.44)
+    with app.app_context():
+        at(now - 30 * months)
+        with sessions(app).begin() as s:
+            m = s.get(Member, member_id)
+            ledger.transfer(s, source=ledger.ISSUANCE, dest=m.account_id, points=6000, reason="qr_claim",
+                            idempotency_key="old-earning")
+            assert on_credit(s, m, base_points=6000, key="old-earning") == 0  # tier set silently (Gold now)
+            ledger.transfer(s, source=ledger.ISSUANCE, dest=m.account_id, points=1000, reason="qr_claim",
+                            idempotency_key="gold-earning")
+            assert on_credit(s, m, base_points=1000, key="gold-earning") == 100  # Gold: x1.1
+            assert on_credit(s, m, base_points=1000, key="gold-earning") == 100  # idempotent
+        at(now - 20 * months)
+        with sessions(app).begin() as s:
+            m = s.get(Member, member_id)
+            ledger.transfer(s, source=ledger.ISSUANCE, dest=m.account_id, points=500, reason="qr_claim",
+                            idempotency_key="newer-earning")
+        at(now - 10 * months)
+        with sessions(app).begin() as s:
+            m = s.get(Member, member_id)
+            ledger.transfer(s, source=m.account_id, dest=ledger.REDEMPTION, points=6900, reason="redemption",
+                            idempotency_key="spent")
+        monkeypatch.undo()
+    today = now.astimezone(tax.IST).date()
+    # 7,100 earned 30 months ago (6,000 + 1,000 + 100 Gold bonus), 6,900 spent oldest-first: 200 old points
+    # remain and expire; the 500 earned 20 months ago and today's 100 welcome bonus stay.
+    assert expire(sessions(app), program, today) == {"members": 1, "points": 200}
+    assert expire(sessions(app), program, today) == {"members": 0, "points": 0}
+    with sessions(app)() as s:
+        m = s.get(Member, member_id)
+        assert ledger.balance(s, m.account_id) == 600 and ledger.verify(s) == []
+    assert "Silver" in u.ask("balance")  # nothing earned in the last 12 months
+
+
+def test_expiry_reminders_go_out_once_as_templates(make_app, standin, rzp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    import storage.ledger_core as core
+    from content.api import content_client
+    from content.registry import sync_templates
+    from loyalty.reminders import send_reminders
+    from storage.models import Contact
+    from workers.jobs import schedule_send
+
+    app = make_app(**payout_env(rzp))
+    program = load_program()
+    u = WhatsAppUser(client=app.test_client(), standin=standin, app=app)
+    member_id = _enroll(u, app, 0)
+    today = service.utcnow().astimezone(tax.IST).date()
+    from loyalty.expiry import months_before
+
+    earned_at = dt.datetime.combine(months_before(today, 24) + dt.timedelta(days=5), dt.time(12), tax.IST)
+    monkeypatch.setattr(core, "utcnow", lambda: earned_at.astimezone(dt.UTC))
+    with sessions(app).begin() as s:
+        m = s.get(Member, member_id)
+        ledger.transfer(s, source=ledger.ISSUANCE, dest=m.account_id, points=1234, reason="qr_claim",
+                        idempotency_key="old")
+    monkeypatch.undo()
+    with sessions(app).begin() as s:
+        sync_templates(s, content_client(app.config), app.config["TEMPLATES"])
+        contact = s.scalar(select(Contact).where(Contact.member_id == member_id))
+        contact.last_inbound_at = service.utcnow() - dt.timedelta(hours=30)  # outside the 24-hour window
+        contact_id = contact.id
+    assert send_reminders(sessions(app), program, today) == {30: 1, 7: 1, 1: 0}
+    assert send_reminders(sessions(app), program, today) == {30: 0, 7: 0, 1: 0}
+    schedule_send(app, contact_id)
+    run_jobs(app)
+    sent = [m for m in standin.messages(to=f"whatsapp:{u.phone}") if m["content_sid"]]
+    assert len(sent) == 2
+    variables = json.loads(sent[-1]["content_variables"])
+    assert variables["1"] == "Ramesh Kumar" and variables["2"] == "1,234"
+    assert all(m["window_error"] is None for m in sent)
