@@ -103,6 +103,9 @@ def got_pin(turn: Turn) -> str:
 
 
 def got_upi(turn: Turn) -> str:
+    from flows.upi_steps import seal_inbound
+
+    seal_inbound(turn)  # the raw message held a UPI ID: keep it encrypted only
     turn.slots["upi_id"] = turn.value
     return _ask_consent(turn)
 

@@ -177,6 +177,7 @@ def stored_upi_answer(turn: Turn) -> str | None:
 
 
 def got_upi(turn: Turn) -> str | None:
+    upi_steps.seal_inbound(turn)
     return _use_upi(turn, turn.value)
 
 
@@ -237,6 +238,7 @@ def _pan(turn: Turn) -> str | None:
 
 def got_pan(turn: Turn) -> str | None:
     pan: str = turn.value
+    upi_steps.seal_inbound(turn)
     problem = tax.pan_problem(pan)
     if problem:
         turn.say(PAN_PROBLEMS[problem])

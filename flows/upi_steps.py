@@ -21,6 +21,23 @@ logger = logging.getLogger(__name__)
 _VPA = match.upi_id
 
 
+SEALED_PREFIX = "fernet:"
+"""Stored inbound bodies that held a PAN or UPI ID are kept only encrypted, behind this prefix."""
+
+
+def seal_inbound(turn: Turn) -> None:
+    """Encrypt the stored raw message (body and Twilio params) once it is known to hold a PAN or UPI ID."""
+    from storage.crypto import encrypt
+
+    msg = turn.inbound
+    if msg is None or (msg.body or "").startswith(SEALED_PREFIX):
+        return
+    sealed = SEALED_PREFIX + encrypt(msg.body or "")
+    msg.body = sealed
+    if msg.params and "Body" in msg.params:
+        msg.params = {**msg.params, "Body": sealed}
+
+
 def other_intent(turn: Turn) -> str | None:
     """Another request typed mid-flow ('balance', 'hisab dikhao', 'redeem'): value is its intent."""
     if turn.media:
@@ -73,6 +90,7 @@ def validate(turn: Turn, vpa: str) -> str | None:
     """Validate ``vpa``; returns 'ok' (holder name in slots), 'invalid' or 'unavailable'."""
     member = turn.member
     assert member is not None
+    seal_inbound(turn)
     provider = provider_for(turn.ctx.settings)
     try:
         result = provider.validate_vpa(Beneficiary(reference=f"member-{member.id}", name=member.name,

@@ -58,15 +58,16 @@ class TierChange:
 
 
 def recalculate(session: Session, program: Program, member: Member, now: dt.datetime) -> TierChange | None:
-    """Store the member's tier; returns the change when it moved (the first assignment is silent)."""
+    """Store the member's tier; returns the change when it moved (a member starts in the entry tier)."""
     tier = tier_of(session, program, member, now)
     if tier is None:
         return None
     state = session.get(TierState, member.id)
     if state is None:
-        session.add(TierState(member_id=member.id, tier=tier.name, since=now))
+        entry = program.tier_for(0)
+        state = TierState(member_id=member.id, tier=entry.name if entry else tier.name, since=now)
+        session.add(state)
         session.flush()
-        return None
     if state.tier == tier.name:
         return None
     ranks = {t.name: t.min_points for t in program.tiers}

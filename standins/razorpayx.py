@@ -34,42 +34,9 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from standins.razorpayx_wire import STATUS_REASONS, VPA_CHARS, error_body, holder_name_for, json_response, rid
+
 logger = logging.getLogger(__name__)
-
-_VPA_OK = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_")
-STATUS_REASONS = {
-    "processing": ("payout_bank_processing", "Payout is being processed by our partner bank.", "gateway"),
-    "processed": ("payout_processed", "Payout is processed and the money has been credited into the "
-                  "beneficiary account.", "beneficiary_bank"),
-    "failed": ("beneficiary_vpa_invalid", "UPI validation failed. Please check the UPI ID and retry.", "business"),
-    "reversed": ("beneficiary_bank_rejected", "Payout was reversed by the beneficiary bank.", "beneficiary_bank"),
-}
-
-
-def _rid(prefix: str) -> str:
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-    return prefix + "_" + "".join(secrets.choice(alphabet) for _ in range(14))
-
-
-def error_body(status: int, description: str, *, field: str | None = None, reason: str = "input_validation_failed",
-               code: str | None = None) -> Response:
-    code = code or ("SERVER_ERROR" if status >= 500 else "BAD_REQUEST_ERROR")
-    source = "internal" if status >= 500 else "business"
-    body = {"error": {"code": code, "description": description, "source": source, "step": "NA", "reason": reason,
-                      "metadata": {}, "field": field}}
-    return Response(json.dumps(body), status=status, mimetype="application/json")
-
-
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body), status=status, mimetype="application/json")
-
-
-def holder_name_for(vpa: str) -> str:
-    """A plausible registered name for a VPA: 'ramesh.kumar@okaxis' -> 'RAMESH KUMAR'."""
-    user = vpa.split("@", 1)[0]
-    words = [w for w in user.replace("-", ".").replace("_", ".").split(".") if w.isalpha()]
-    return " ".join(words).upper() or "UPI CUSTOMER"
-
 
 class _Quiet(WSGIRequestHandler):
     def log(self, type: str, message: str, *args: Any) -> None:
@@ -275,15 +242,15 @@ class RazorpayXStandIn:
         with self._lock:
             for contact in self.contacts.values():
                 if all(contact.get(k) == v for k, v in fields.items()):
-                    return _json(contact)
-            contact = {"id": _rid("cont"), "entity": "contact", **fields, "batch_id": None, "active": True,
+                    return json_response(contact)
+            contact = {"id": rid("cont"), "entity": "contact", **fields, "batch_id": None, "active": True,
                        "notes": body.get("notes") or {}, "created_at": int(time.time())}
             self.contacts[contact["id"]] = contact
-        return _json(contact, 201)
+        return json_response(contact, 201)
 
     def _check_vpa(self, vpa: Any) -> Response | None:
         if not isinstance(vpa, str) or not 3 <= len(vpa) <= 100 or vpa.count("@") != 1 or not set(
-                vpa.replace("@", "")) <= _VPA_OK:
+                vpa.replace("@", "")) <= VPA_CHARS:
             return error_body(400, "Invalid VPA. Please enter a valid Virtual Payment Address", field="vpa")
         return None
 
@@ -300,13 +267,13 @@ class RazorpayXStandIn:
                 return error_body(400, "The contact ID provided does not exist", field="contact_id")
             for account in self.fund_accounts.values():
                 if account["contact_id"] == body["contact_id"] and account["vpa"]["address"] == vpa:
-                    return _json(account)
+                    return json_response(account)
             user, handle = vpa.split("@")
-            account = {"id": _rid("fa"), "entity": "fund_account", "contact_id": body["contact_id"],
+            account = {"id": rid("fa"), "entity": "fund_account", "contact_id": body["contact_id"],
                        "account_type": "vpa", "vpa": {"username": user, "handle": handle, "address": vpa},
                        "active": True, "batch_id": None, "created_at": int(time.time())}
             self.fund_accounts[account["id"]] = account
-        return _json(account, 201)
+        return json_response(account, 201)
 
     def _on_validate(self, request: Request) -> Response:
         body = self._body(request) or {}
@@ -321,7 +288,7 @@ class RazorpayXStandIn:
             invalid = self.outcomes.get(vpa.casefold()) == "invalid"
             name = self.names.get(vpa.casefold()) or holder_name_for(vpa)
             result = {
-                "id": _rid("fav"), "entity": "fund_account.validation", "status": "completed",
+                "id": rid("fav"), "entity": "fund_account.validation", "status": "completed",
                 "fund_account": {"account_type": "vpa", "vpa": {"address": vpa}, "contact": fund.get("contact")},
                 "validation_results": {"account_status": "invalid" if invalid else "active",
                                        "registered_name": None if invalid else name,
@@ -333,12 +300,12 @@ class RazorpayXStandIn:
                 "created_at": int(time.time()),
             }
             self.validations[result["id"]] = result
-        return _json(result)
+        return json_response(result)
 
     def _on_validation(self, request: Request, vid: str) -> Response:
         with self._lock:
             found = self.validations.get(vid)
-        return _json(found) if found else error_body(400, "The id provided does not exist", field="id")
+        return json_response(found) if found else error_body(400, "The id provided does not exist", field="id")
 
     def _on_create(self, request: Request) -> Response:
         key = request.headers.get("X-Payout-Idempotency", "")
@@ -368,12 +335,12 @@ class RazorpayXStandIn:
                 if known[0] != digest:
                     return error_body(400, "Different request payload received for the same idempotency key.",
                                       field="X-Payout-Idempotency")
-                return _json(self.payouts[known[1]])
+                return json_response(self.payouts[known[1]])
             if body["fund_account_id"] not in self.fund_accounts:
                 return error_body(400, "The fund account ID provided does not exist", field="fund_account_id")
             reason, description, source = STATUS_REASONS["processing"]
             payout = {
-                "id": _rid("pout"), "entity": "payout", "fund_account_id": body["fund_account_id"],
+                "id": rid("pout"), "entity": "payout", "fund_account_id": body["fund_account_id"],
                 "amount": body["amount"], "currency": "INR", "notes": body.get("notes") or {}, "fees": 0, "tax": 0,
                 "status": "processing", "utr": None, "mode": "UPI", "purpose": body["purpose"],
                 "reference_id": body.get("reference_id"), "narration": body.get("narration"), "batch_id": None,
@@ -389,7 +356,7 @@ class RazorpayXStandIn:
             self._pool.submit(self._auto_settle, payout["id"])
         if delay:
             time.sleep(delay)
-        return _json(snapshot)
+        return json_response(snapshot)
 
     def _auto_settle(self, payout_id: str) -> None:
         time.sleep(self.settle_seconds)
@@ -407,7 +374,9 @@ class RazorpayXStandIn:
     def _on_fetch(self, request: Request, pid: str) -> Response:
         with self._lock:
             found = self.payouts.get(pid)
-            return _json(dict(found)) if found else error_body(400, "The id provided does not exist", field="id")
+            if found is None:
+                return error_body(400, "The id provided does not exist", field="id")
+            return json_response(dict(found))
 
     def _on_list(self, request: Request) -> Response:
         if request.args.get("account_number") != self.account_number:
@@ -417,22 +386,4 @@ class RazorpayXStandIn:
         with self._lock:
             items = [dict(p) for p in self.payouts.values() if ref is None or p.get("reference_id") == ref]
         items.sort(key=lambda p: p["created_at"], reverse=True)
-        return _json({"entity": "collection", "count": len(items[:count]), "items": items[:count]})
-
-
-def main() -> None:  # pragma: no cover - `python -m standins.razorpayx`
-    from payouts import config as pc
-
-    server = RazorpayXStandIn(pc.DEV_KEY_ID, pc.DEV_KEY_SECRET, webhook_secret=pc.DEV_WEBHOOK_SECRET,
-                              webhook_url="http://127.0.0.1:5000/webhooks/razorpayx", port=pc.DEFAULT_STANDIN_PORT)
-    server.start()
-    print(f"RazorpayX stand-in on {server.url}")
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        server.stop()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
+        return json_response({"entity": "collection", "count": len(items[:count]), "items": items[:count]})

@@ -156,7 +156,7 @@ KILL_SCRIPT = textwrap.dedent("""
 
 
 def test_worker_killed_after_payout_call_before_commit_pays_once(app: Any, rzp: Any, pg_url: str,
-                                                                  standin: Any) -> None:
+                                                                  standin: Any, monkeypatch: Any) -> None:
     member_id = make_member(app, 3000)
     rid = new_redemption(app, member_id)
     env = {**os.environ, **app_environ(pg_url, standin.url, **payout_env(rzp))}
@@ -166,10 +166,17 @@ def test_worker_killed_after_payout_call_before_commit_pays_once(app: Any, rzp: 
     assert state(app, member_id) == ("submitting", 1000)  # the answer was never committed
     with sessions(app)() as s:
         assert s.get(Redemption, rid).payout_id is None
-    # The sweeper's reconcile finds the payout by reference id instead of paying again.
+    # The scheduled reconcile job finds the payout by reference id instead of paying again.
+    import datetime as dt
+
+    from payouts import jobs
+    from workers import runtime
+
     with sessions(app)() as s:
-        assert service.stuck(s, older_than=__import__("datetime").timedelta(0)) == [rid]
-    service.refresh(sessions(app), provider_for(app.config), rid)
+        assert service.stuck(s, older_than=dt.timedelta(0)) == [rid]
+    monkeypatch.setattr(jobs, "RECONCILE_AFTER", dt.timedelta(0))
+    runtime.set_app(app)
+    assert jobs.reconcile_payouts() == {"checked": 1, "unreachable": 0}
     assert rzp.payout_count() == 1
     assert state(app, member_id)[0] == "processing"
     # A re-run of the lost job is harmless too.

@@ -70,6 +70,10 @@ def test_upi_redemption_end_to_end(papp, rzp, member_user) -> None:  # type: ign
         assert prof.kyc_status == "verified" and prof.pan == "ABCPK1234L"
         raw = s.execute(text("select upi_id from members")).scalar()
         assert "okaxis" not in raw  # encrypted at rest
+        bodies = " ".join(s.scalars(text("select body from inbound_messages")).all())
+        params = " ".join(str(p) for p in s.scalars(text("select params from inbound_messages")).all())
+        assert "ramesh.kumar@okaxis" not in bodies + params and "ABCPK1234L" not in (bodies + params).upper()
+        assert "fernet:" in bodies
     assert "on the way since" in u.ask("balance")
     events = rzp.settle(row.payout_id, send=False)
     assert post_event(papp, rzp, events[0]) == 200

@@ -197,7 +197,7 @@ def test_tier_multiplier_and_fifo_expiry(make_app, standin, rzp, monkeypatch) ->
             m = s.get(Member, member_id)
             ledger.transfer(s, source=ledger.ISSUANCE, dest=m.account_id, points=6000, reason="qr_claim",
                             idempotency_key="old-earning")
-            assert on_credit(s, m, base_points=6000, key="old-earning") == 0  # tier set silently (Gold now)
+            assert on_credit(s, m, base_points=6000, key="old-earning") == 0  # promoted to Gold by this credit
             ledger.transfer(s, source=ledger.ISSUANCE, dest=m.account_id, points=1000, reason="qr_claim",
                             idempotency_key="gold-earning")
             assert on_credit(s, m, base_points=1000, key="gold-earning") == 100  # Gold: x1.1
@@ -262,3 +262,20 @@ def test_expiry_reminders_go_out_once_as_templates(make_app, standin, rzp, monke
     variables = json.loads(sent[-1]["content_variables"])
     assert variables["1"] == "Ramesh Kumar" and variables["2"] == "1,234"
     assert all(m["window_error"] is None for m in sent)
+
+
+def test_coupon_credit_reply_shows_tier_multiplier_and_promotion(user, app) -> None:  # type: ignore[no-untyped-def]
+    from tests.claimkit import code, enroll, new_batch
+
+    enroll(user)
+    big = new_batch(app, points=5000)
+    first = user.ask(f"code {code(app, big, 1)}")
+    assert "+5,000 points" in first and "You are now a Gold member" in first and "×" not in first
+    small = new_batch(app, points=10)
+    second = user.ask(f"code {code(app, small, 1)}")
+    assert "Gold bonus: 10 × 1.1 = 11 points credited" in second and "New balance: 5,111 points" in second
+    assert "Gold" in user.ask("balance")
+    statement = user.ask("statement")
+    assert "Tier bonus" in statement
+    with sessions(app)() as s:
+        assert ledger.verify(s) == []
