@@ -133,3 +133,30 @@ def test_the_dev_utterances_reach_the_right_place_through_the_engine() -> None:
     assert all(rate >= 95.0 for rate, _ in figures["per_script"].values()), figures["per_script"]
     assert figures["near_miss_triggered"][0] == 0.0
     assert figures["opt_out"][0] == 100.0
+
+
+def test_any_text_is_understood_or_not_without_failing() -> None:
+    """Malformed input: random characters from every script, emoji, controls and very long text."""
+    import random
+
+    rng = random.Random(12)
+    alphabet = ("abcxyz ABC 0123 ।॥ ؟،۔ \u200d\u200c\u00ad\ufeff\u0640 👍🙏🏽 \x00\t\n"
+                "बैलेंसक़ूपनहाँ بیلنسکوپنہاں ي ك ه ۱۲۳ १२३ \u0301\u093c\u0670 -‐–—")
+    for _ in range(400):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        understanding = understand(text)
+        assert understanding.intent is None or understanding.intent in intents.table()
+        yes_no(_turn(text))
+        choose_role(_turn(text))
+        fold(text)
+    assert understand("balance " * 500).intent is None  # a wall of text is no command
+
+
+def test_other_flows_phrases_are_folded_and_negation_aware() -> None:
+    from flows.privacy import wants_delete
+    from flows.profile import _wants
+
+    assert wants_delete(_turn("mera ڈيٹا delete karo")) is True  # Arabic-keyboard yeh
+    assert wants_delete(_turn("mera data mat hatao")) is None
+    assert _wants(_turn("मेरी प्रोफाइल")) == "show"  # without the nukta
+    assert _wants(_turn("upi mat badlo")) is None
