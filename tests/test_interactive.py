@@ -17,11 +17,11 @@ def _last(user: WhatsAppUser) -> dict:
 def test_enrollment_and_menu_by_tapping(app, user: WhatsAppUser) -> None:
     user.ask("Hello")
     first = _last(user)
-    actions = first["content_types"]["twilio/quick-reply"]["actions"]
-    assert [(a["id"], a["title"]) for a in actions] == [("1", "English"), ("2", "हिंदी"), ("3", "اردو")]
-    assert "1. English" not in first["body"] and "language" in first["body"]  # the buttons replace the lines
+    languages = first["content_types"]["twilio/list-picker"]  # four languages: a list (buttons hold three)
+    assert [(i["id"], i["item"]) for i in languages["items"]][:3] == [("1", "English"), ("2", "हिंदी"), ("3", "اردو")]
+    assert "1. English" not in first["body"] and "language" in first["body"]  # the list replaces the lines
 
-    user.send("हिंदी", button="2")
+    user.send("हिंदी", list_id="2")
     user.ask("Sunil Yadav")
     roles = _last(user)["content_types"]["twilio/list-picker"]
     assert roles["button"] == "अपना काम चुनिए" and len(roles["items"]) == 7
