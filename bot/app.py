@@ -42,6 +42,12 @@ def create_app(test_config: dict[str, Any] | None = None, *, environ: dict[str, 
 
     app.register_blueprint(payout_webhooks.bp)
 
+    import admin
+    import api
+
+    admin.init_app(app)
+    api.init_app(app)
+
     @app.errorhandler(DBAPIError)
     def database_down(exc: DBAPIError) -> tuple[str, int]:
         # Twilio retries / uses the fallback URL on 5xx: nothing stored, nothing lost.

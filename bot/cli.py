@@ -70,6 +70,7 @@ def serve(host: str, port: int | None) -> None:
         start_embedded_worker(app)
     server = make_server(host, port, app, threaded=True)
     click.echo(f"Inaam is listening on http://{host}:{port} (database: {_safe_url(app.config['DATABASE_URL'])})")
+    click.echo(f"Admin console: http://{host}:{port}/admin (first user: inaam admin create-user EMAIL --role admin)")
     if standin is not None:
         click.echo(f"Local Twilio stand-in on {standin.url}. Chat with the bot in another terminal:")
         click.echo("    .venv/bin/inaam chat --phone +919812345678")
@@ -245,11 +246,13 @@ def ledger_verify() -> None:
 
 
 # Commands of the claims capability and the benchmarks live in their own modules.
+from admin.cli import register as _register_admin  # noqa: E402
 from bench.cli import register as _register_bench  # noqa: E402
 from bot.cli_claims import register as _register_claims  # noqa: E402
 from bot.cli_content import register as _register_content  # noqa: E402
 
 _register_claims(main)
+_register_admin(main)
 _register_content(main)
 _register_bench(main)
 from payouts.cli import register as _register_payouts  # noqa: E402

@@ -40,13 +40,14 @@ def qr_issue(sku: str, points: int, count: int, name: str | None, regions: str, 
     from rich.progress import Progress
 
     from claims.codes import printed
-    from claims.coupons import batch_codes, create_batch
+    from claims.coupons import batch_codes, create_batch, parse_regions
     from claims.sheets import Label, write_csv, write_sheet_pdf
     from storage.db import sessions
 
-    prefixes = [p.strip() for p in regions.split(",") if p.strip()]
-    if any(not p.isdigit() or not 1 <= len(p) <= 6 for p in prefixes):
-        raise click.ClickException("--region takes PIN prefixes of 1-6 digits, e.g. 226,2270")
+    try:
+        prefixes = parse_regions(regions)
+    except ValueError:
+        raise click.ClickException("--region takes PIN prefixes of 1-6 digits, e.g. 226,2270") from None
     app = build_app(EMBEDDED_WORKER=False)
     _upgrade_if_embedded(app)
     secret = app.config["COUPON_SECRET"]

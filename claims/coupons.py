@@ -51,6 +51,18 @@ class CodeOutcome:
     when: dt.datetime | None = None
 
 
+def parse_regions(text: str) -> list[str]:
+    """'226, 2270' -> ['226', '2270'].
+
+    Raises:
+        ValueError: a prefix is not 1-6 digits.
+    """
+    prefixes = [p.strip() for p in text.split(",") if p.strip()]
+    if any(not p.isdigit() or not 1 <= len(p) <= 6 for p in prefixes):
+        raise ValueError("regions are PIN prefixes of 1-6 digits, e.g. 226,2270")
+    return prefixes
+
+
 def create_batch(session: Session, *, sku: str, points: int, count: int, name: str | None = None,
                  regions: list[str] | None = None) -> CouponBatch:
     """Register a batch; its id is the batch number inside every code."""

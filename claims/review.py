@@ -61,9 +61,25 @@ def pending(session: Session) -> list[ReviewItem]:
     return sorted(items, key=lambda i: i.created_at)
 
 
+REJECTION_REASONS = ("unreadable", "incomplete", "duplicate", "not_registered_supplier", "too_old",
+                     "amount_mismatch", "outside_region", "failed_checks")
+"""Reasons a reviewer picks from; each is a catalog sentence (``claims.reject_reason.<code>``), so the
+member reads it in their own language."""
+
+
+def reason_msgid(code: str) -> str:
+    if code not in REJECTION_REASONS:
+        raise ValueError(f"unknown rejection reason {code!r}")
+    return f"claims.reject_reason.{code}"
+
+
 def decide(session: Session, ref: str, *, approve: bool, admin: str, note: str | None,
-           support_phone: str) -> OutboundMessage | None:
+           support_phone: str, reason_code: str | None = None) -> OutboundMessage | None:
     """Approve or reject claim ``ref`` ('I12' invoice, 'C34' coupon) and queue the member's notice.
+
+    A rejection's reason is ``reason_code`` (one of ``REJECTION_REASONS``, translated for the
+    member) or else the free-text ``note``. The claim row is locked, so the decision and its one
+    notice happen once however many reviewers click at the same moment.
 
     Raises:
         UnknownClaim: no such claim.
@@ -73,7 +89,8 @@ def decide(session: Session, ref: str, *, approve: bool, admin: str, note: str |
     if kind not in ("I", "C") or not number.isdigit():
         raise UnknownClaim(ref)
     model = InvoiceClaim if kind == "I" else CouponRedemption
-    claim = session.scalar(select(model).where(model.id == int(number)).with_for_update())
+    claim = session.scalar(select(model).where(model.id == int(number)).with_for_update()
+                          .execution_options(populate_existing=True))
     if claim is None:
         raise UnknownClaim(ref)
     if claim.status != ClaimStatus.REVIEW.value:
@@ -89,12 +106,16 @@ def decide(session: Session, ref: str, *, approve: bool, admin: str, note: str |
         claim.status = ClaimStatus.REJECTED.value
         if isinstance(claim, InvoiceClaim):
             claim.dedupe_key = claim.irn = None  # the invoice may be sent again, correctly
+    if reason_code is not None:
+        reason_msgid(reason_code)
+        note = f"[{reason_code}]" + (f" {note}" if note else "")
     claim.decided_by, claim.decision_note, claim.decided_at = admin, note, utcnow()
-    return _notify(session, member, claim, approve=approve, note=note, support=support_phone)
+    return _notify(session, member, claim, approve=approve, note=note, support=support_phone,
+                   reason_code=reason_code)
 
 
 def _notify(session: Session, member: Member, claim: InvoiceClaim | CouponRedemption, *, approve: bool,
-            note: str | None, support: str) -> OutboundMessage | None:
+            note: str | None, support: str, reason_code: str | None = None) -> OutboundMessage | None:
     contact = session.scalar(select(Contact).where(Contact.member_id == member.id))
     if contact is None:
         return None
@@ -109,7 +130,8 @@ def _notify(session: Session, member: Member, claim: InvoiceClaim | CouponRedemp
                          balance=format_number(balance))
         msgid = "claims.review.approved"
     else:
-        text = translate(lang, "claims.review.rejected", what=what, reason=note or "—", support=support)
+        reason = translate(lang, reason_msgid(reason_code)) if reason_code else (note or "—")
+        text = translate(lang, "claims.review.rejected", what=what, reason=reason, support=support)
         msgid = "claims.review.rejected"
     rows = queue_reply(session, contact, [(msgid, text)])
     return rows[0] if rows else None

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES="tesseract-ocr tesseract-ocr-eng tesseract-ocr-hin tesseract-ocr-urd poppler-utils"
+APT_PACKAGES="tesseract-ocr tesseract-ocr-eng tesseract-ocr-hin tesseract-ocr-urd poppler-utils chromium chromium-driver"
 missing=""
 for pkg in $APT_PACKAGES; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"

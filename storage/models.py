@@ -107,6 +107,9 @@ class Member(Base):
     rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_accounts.id"), unique=True)
     consent_at: Mapped[dt.datetime]
+    blocked_at: Mapped[dt.datetime | None]
+    block_reason: Mapped[str | None] = mapped_column(String(255))
+    erased_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
 
     rep: Mapped[Rep | None] = relationship()
@@ -210,6 +213,6 @@ class OutboundMessage(Base):
     contact: Mapped[Contact] = relationship()
 
 
-from storage import claim_models  # noqa: E402, F401, I001  (registers the claim tables on Base)
+from storage import admin_models, claim_models  # noqa: E402, F401, I001  (registers the claim and admin tables)
 import storage.messaging_models  # noqa: E402, F401  (templates, campaigns, handoffs)
 from payouts import models as _payout_models  # noqa: E402, F401  (registers the redemption tables)

@@ -16,6 +16,7 @@ from twilio.base.exceptions import TwilioRestException
 from storage.base import utcnow
 from storage.db import sessions
 from storage.models import Contact, InboundMessage, InboundStatus, OutboundMessage, OutboundStatus
+from storage.privacy import scrub_after_send
 from workers import dialog, media
 from workers.analysis import analyze_inbound_media
 from workers.runtime import app_context
@@ -70,6 +71,10 @@ def schedule_send(app: Any, contact_id: int) -> None:
     from workers.queue import enqueue
 
     enqueue(app, send_outbox, contact_id)
+
+
+ERASED_MSGID = "privacy.erase.done"
+"""The erasure confirmation: once sent, its row keeps no phone number (``storage.privacy``)."""
 
 
 def send_outbox(contact_id: int) -> int:
@@ -127,6 +132,8 @@ def send_outbox(contact_id: int) -> int:
                 row.twilio_sid = message.sid
                 row.status = (message.status or OutboundStatus.QUEUED.value).lower()
                 row.sent_at = row.updated_at = utcnow()
+                if row.msgid == ERASED_MSGID:  # DPDP erasure: the last message forgets its address
+                    scrub_after_send(row)
                 sent += 1
         return sent
 

@@ -1,0 +1,150 @@
+"""A demo programme for screenshots and browser tests: members across India, reps, coupon batches
+with scans over 30 days, invoices and coupons waiting for review — all made through the real code
+paths (enrollment, coupon claims, invoice rules, ledger)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+from dataclasses import dataclass
+
+from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy.orm import Session
+
+from admin import audit
+from admin.auth import create_user
+from bot.program import Program
+from claims.codes import make_code
+from claims.coupons import claim_codes, create_batch
+from claims.invoices import claim_invoice
+from storage.base import utcnow
+from storage.members import Enrollment, enroll
+from storage.models import Contact, InboundMessage, Media
+from storage.reps import add_rep
+
+PEOPLE = [
+    ("Ramesh Kumar", "mason", "226010", "hi"), ("Mohd. Irfan", "electrician", "226003", "ur"),
+    ("Suresh Yadav", "contractor", "208001", "hi"), ("Sunita Devi", "retailer", "800001", "hi"),
+    ("Anil Sharma", "plumber", "302001", "en"), ("Farhan Qureshi", "electrician", "500001", "ur"),
+    ("Prakash Patil", "contractor", "411001", "en"), ("Deepak Verma", "painter", "462001", "hi"),
+    ("Imran Ansari", "mason", "221001", "ur"), ("Gurpreet Singh", "distributor", "141001", "en"),
+    ("Rajesh Gupta", "retailer", "110092", "en"), ("Manoj Tiwari", "plumber", "273001", "hi"),
+    ("Shabana Khatoon", "retailer", "226018", "ur"), ("Vijay Chauhan", "mason", "282001", "hi"),
+    ("Arvind Mishra", "electrician", "211001", "hi"), ("Naveen Reddy", "contractor", "530001", "en"),
+    ("Kamlesh Prajapati", "mason", "380001", "hi"), ("Sanjay Nishad", "painter", "226028", "hi"),
+    ("Abdul Rehman", "plumber", "250001", "ur"), ("Pooja Saxena", "retailer", "243001", "en"),
+    ("Harish Pandey", "contractor", "226016", "hi"), ("Mukesh Rawat", "electrician", "248001", "hi"),
+    ("Salim Shaikh", "mason", "400070", "ur"), ("Dinesh Kushwaha", "plumber", "482001", "hi"),
+    ("Ravi Shankar", "painter", "600040", "en"), ("Bhupendra Singh", "distributor", "226001", "hi"),
+]
+REPS = [("Alok Srivastava", "+919415000101"), ("Nadeem Akhtar", "+919415000102"), ("Kavita Joshi", "+919415000103")]
+SELLERS = [("Shree Ganesh Building Materials", "09AAKFS4521M1ZR"), ("Awadh Cement Agency", "09ABCPA1234Q1ZQ"),
+           ("Noor Electricals", "09AAGFN7788K1ZD")]
+
+
+@dataclass(frozen=True)
+class DemoLogins:
+    admin: str
+    reviewer: str
+    rep: str
+    password: str
+
+
+def seed(db: Session, program: Program, secret: bytes, *, password: str, seed_value: int = 7) -> DemoLogins:
+    """Fill an empty database with the demo programme; returns the console logins."""
+    rng = random.Random(seed_value)
+    now = utcnow()
+    reps = [add_rep(db, name, phone) for name, phone in REPS]
+    members = []
+    for i, (name, role, pin, lang) in enumerate(PEOPLE):
+        phone = f"+9198{rng.randrange(10**7, 10**8)}"
+        joined = now - dt.timedelta(days=rng.randrange(0, 30), hours=rng.randrange(0, 20))
+        contact = Contact(phone=phone, lang=lang, profile_name=name.split()[0], last_inbound_at=now - dt.timedelta(
+            days=rng.randrange(0, 40)), slots={})
+        db.add(contact)
+        db.flush()
+        upi = f"{name.split()[0].lower().rstrip('.')}{rng.randrange(10, 99)}@okaxis" if i % 3 else None
+        member = enroll(db, contact, Enrollment(name, role, pin, upi, lang, reps[i % 3].code if i % 4 else None),
+                        welcome_bonus=program.welcome_bonus)
+        member.created_at = joined
+        members.append(member)
+    cement = create_batch(db, sku="CEM-OPC53-50KG", points=20, count=5000, name="OPC 53 cement, Nov run")
+    cable = create_batch(db, sku="CBL-2.5MM-90M", points=50, count=2000, name="FR cable 2.5 mm", regions=["22", "20"])
+    create_batch(db, sku="PIPE-CPVC-1IN", points=15, count=3000, name="CPVC pipe 1 inch")
+    serial = {cement.id: 0, cable.id: 0}
+    for day in range(30, -1, -1):
+        when = now - dt.timedelta(days=day, hours=rng.randrange(0, 6))
+        for member in rng.sample(members, k=rng.randrange(2, 9)):
+            north = member.pin_code.startswith("2")
+            batch = cable if (north and rng.random() < 0.4) or (not north and rng.random() < 0.02) else cement
+            codes = []
+            for _ in range(rng.randrange(1, 3)):
+                codes.append(make_code(secret, batch.id, serial[batch.id]).text)
+                serial[batch.id] += 1
+            claim_codes(db, secret=secret, member=member, texts=codes, program=program,
+                        now=when + dt.timedelta(minutes=rng.randrange(0, 300)))
+    for k, member in enumerate(members[:4]):
+        _invoice(db, member, program, k, now - dt.timedelta(hours=3 * k + 1))
+    admin_user = create_user(db, "admin@inaam.demo", password, "admin", name="Neha Kapoor (Loyalty manager)")
+    create_user(db, "reviewer@inaam.demo", password, "reviewer", name="Asif Khan (Claims)")
+    create_user(db, "rep@inaam.demo", password, "rep", name=REPS[0][0], rep_id=reps[0].id)
+    audit.record(db, actor=admin_user.email, action="batch.issue", target_type="batch", target_id=cement.id,
+                 after={"sku": cement.sku, "count": cement.count, "points": cement.points}, ip="10.0.4.21")
+    return DemoLogins("admin@inaam.demo", "reviewer@inaam.demo", "rep@inaam.demo", password)
+
+
+def invoice_image(seller: str, gstin: str, number: str, day: dt.date, total_paise: int) -> bytes:
+    """A plain photographed-looking GST invoice (PNG)."""
+    img = Image.new("RGB", (900, 1200), (250, 248, 240))
+    draw = ImageDraw.Draw(img)
+    big, font, small = (ImageFont.load_default(size=s) for s in (34, 22, 18))
+    draw.text((60, 50), seller, fill=(20, 20, 60), font=big)
+    draw.text((60, 100), f"GSTIN: {gstin}", fill="black", font=font)
+    draw.text((60, 130), "Aminabad Road, Lucknow, Uttar Pradesh 226018", fill=(60, 60, 60), font=small)
+    draw.text((620, 60), "TAX INVOICE", fill=(150, 20, 20), font=font)
+    draw.text((60, 190), f"Invoice No: {number}", fill="black", font=font)
+    draw.text((560, 190), f"Date: {day:%d/%m/%Y}", fill="black", font=font)
+    draw.line((60, 240, 840, 240), fill="black", width=2)
+    rows = [("OPC 53 Grade Cement 50 kg", 40, 38500), ("FR Cable 2.5 sq mm 90 m", 2, 215000)]
+    y = 260
+    for name, qty, rate in rows:
+        draw.text((60, y), name, fill="black", font=small)
+        draw.text((560, y), str(qty), fill="black", font=small)
+        draw.text((680, y), f"{rate / 100:,.2f}", fill="black", font=small)
+        y += 40
+    draw.line((60, y + 10, 840, y + 10), fill="black", width=1)
+    draw.text((480, y + 30), "CGST 9%   SGST 9%", fill="black", font=small)
+    draw.text((480, y + 80), f"Grand Total: Rs {total_paise / 100:,.2f}", fill="black", font=font)
+    img = img.rotate(1.5, expand=False, fillcolor=(120, 110, 100))
+    out = io.BytesIO()
+    img.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _invoice(db: Session, member: object, program: Program, k: int, when: dt.datetime) -> None:
+    seller, gstin = SELLERS[k % len(SELLERS)]
+    number, total = f"SGB/24-25/{1180 + k * 37}", [2_970_000, 1_845_050, 4_410_000, 987_500][k % 4]
+    day = (when - dt.timedelta(days=2)).date()
+    data = invoice_image(seller, gstin, number, day, total)
+    contact = db.query(Contact).filter(Contact.member_id == member.id).one()  # type: ignore[attr-defined]
+    inbound = InboundMessage(message_sid=f"SMdemo{member.id:06d}{k}", contact_id=contact.id, params={}, num_media=1,  # type: ignore[attr-defined]
+                             received_at=when)
+    db.add(inbound)
+    db.flush()
+    media = Media(inbound_id=inbound.id, idx=0, url="", declared_type="image/png", content_type="image/png",
+                  size=len(data), data=data, sha256=None, status="stored")
+    db.add(media)
+    db.flush()
+    doubts = [["total_paise_unsure"], ["invoice_number_unsure"], ["invoice_date_unsure", "total_unconfirmed"],
+              ["supplier_gstin_unsure"]][k % 4]
+    conf = {name: (0.52 if f"{name}_unsure" in doubts else 0.97) for name in
+            ("supplier_gstin", "invoice_number", "invoice_date", "total_paise")}
+    reading = {"outcome": "ok", "certain": False, "doubts": doubts,
+               "supplier_gstin": {"value": gstin, "confidence": conf["supplier_gstin"], "source": "ocr"},
+               "buyer_gstin": {"value": None, "confidence": 0.0, "source": "none"},
+               "invoice_number": {"value": number, "confidence": conf["invoice_number"], "source": "ocr"},
+               "invoice_date": {"value": day.isoformat(), "confidence": conf["invoice_date"], "source": "ocr"},
+               "total_paise": {"value": total, "confidence": conf["total_paise"], "source": "ocr"}}
+    claim_invoice(db, member=member, media_id=media.id, reading=reading, program=program, now=when,  # type: ignore[arg-type]
+                  inbound_id=inbound.id)

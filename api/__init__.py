@@ -1,0 +1,11 @@
+"""The JSON API under ``/api/v1`` (per-client bearer tokens, OpenAPI 3.1 document at ``/api/v1/openapi.json``)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from api.views import bp
+
+    app.register_blueprint(bp)
