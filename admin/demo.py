@@ -86,6 +86,7 @@ def seed(db: Session, program: Program, secret: bytes, *, password: str, seed_va
                         now=when + dt.timedelta(minutes=rng.randrange(0, 300)))
     for k, member in enumerate(members[:4]):
         _invoice(db, member, program, k, now - dt.timedelta(hours=3 * k + 1))
+    _payouts(db, program, [m for m in members if m.upi_id])
     admin_user = create_user(db, "admin@inaam.demo", password, "admin", name="Neha Kapoor (Loyalty manager)")
     create_user(db, "reviewer@inaam.demo", password, "reviewer", name="Asif Khan (Claims)")
     create_user(db, "rep@inaam.demo", password, "rep", name=REPS[0][0], rep_id=reps[0].id)
@@ -148,3 +149,26 @@ def _invoice(db: Session, member: object, program: Program, k: int, when: dt.dat
                "total_paise": {"value": total, "confidence": conf["total_paise"], "source": "ocr"}}
     claim_invoice(db, member=member, media_id=media.id, reading=reading, program=program, now=when,  # type: ignore[arg-type]
                   inbound_id=inbound.id)
+
+
+def _payouts(db: Session, program: Program, members: list[object]) -> None:
+    """A few UPI payouts through the manual provider: paid, failed, and in flight (when payouts exist)."""
+    try:
+        from payouts import service
+    except ImportError:
+        return
+    outcomes = [("processed", "612345678901"), ("failed", None), ("processing", None), ("processed", "612345679230"),
+                ("processing", None)]
+    from storage import ledger
+
+    rich = [m for m in members if ledger.balance(db, m.account_id) >= 200]  # type: ignore[attr-defined]
+    for member, (status, utr) in zip(rich, outcomes, strict=False):
+        points = ledger.balance(db, member.account_id) // 200 * 100  # type: ignore[attr-defined]
+        paise = program.paise_for(points)
+        row = service.start_redemption(db, member, service.NewRedemption(  # type: ignore[arg-type]
+            kind="upi", reward_code="upi", points=points, gross_paise=paise, tds_paise=0, net_paise=paise,
+            tds_mode="none", fy="2026-27", provider="manual", vpa=member.upi_id,  # type: ignore[attr-defined]
+            holder_name=member.name.upper()))  # type: ignore[attr-defined]
+        service.apply_status(db, row, "processing")
+        if status != "processing":
+            service.apply_status(db, row, status, utr=utr, reason="Beneficiary bank declined (NPCI U30)")

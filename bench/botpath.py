@@ -9,6 +9,7 @@ and times each file from the signed webhook POST to the reply reaching the stand
 from __future__ import annotations
 
 import mimetypes
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,11 +25,13 @@ from bot.twilio_signing import inbound_params, sign
 DEFAULT_DATABASE_SERVER = "postgresql://postgres@127.0.0.1:5432"
 """Server on which the scratch database is created and dropped."""
 
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
-"""Redis db used by the benchmark (flushed before and after)."""
+DEFAULT_REDIS_URL = os.environ.get("INAAM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+"""Redis db used by the benchmark (flushed before and after); INAAM_BENCH_REDIS_URL overrides it."""
 
-SCRATCH_DB = "inaam_bench_claims"
-REPLY_TIMEOUT = 60.0
+SCRATCH_DB = os.environ.get("INAAM_BENCH_CLAIMS_DB", "inaam_bench_claims")
+"""Scratch database (dropped and created); INAAM_BENCH_CLAIMS_DB overrides it for parallel runs."""
+REPLY_TIMEOUT = float(os.environ.get("INAAM_BENCH_REPLY_TIMEOUT", "600"))
+"""Seconds to wait for a reply before the file counts as unanswered (a loaded machine is slow)."""
 
 SID = "AC" + "be" * 16
 TOKEN = "bench-auth-token-0123456789"
@@ -68,9 +71,14 @@ def bot_path(*, server_url: str = DEFAULT_DATABASE_SERVER, redis_url: str = DEFA
     threading.Thread(target=lambda: worker.work(logging_level="WARNING"), daemon=True).start()
     phones = iter(f"+9170000{n:05d}" for n in range(100_000))
     try:
-        def measure(path: Path) -> float:
+        from bot.i18n import translate
+
+        checking = translate("en", "claims.checking")
+
+        def measure(path: Path, gstin: str | None = None) -> float:
+            """Seconds from the webhook POST to the answer (not the 'checking' note) reaching Twilio."""
             phone = next(phones)
-            _enroll(app, phone)
+            _enroll(app, phone, gstin)
             ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
             media_url = standin.add_media(path.read_bytes(), ctype)
             params = inbound_params(from_phone=phone, to=FROM, account_sid=SID, media=[(media_url, ctype)])
@@ -80,7 +88,10 @@ def bot_path(*, server_url: str = DEFAULT_DATABASE_SERVER, redis_url: str = DEFA
             resp = requests.post(url, data=params, headers={"X-Twilio-Signature": sign(TOKEN, url, params)},
                                  timeout=15)
             resp.raise_for_status()
-            standin.wait_for(lambda msgs: any(m["to"] == f"whatsapp:{phone}" for m in msgs), timeout=REPLY_TIMEOUT)
+            standin.wait_for(
+                lambda msgs: any(m["to"] == f"whatsapp:{phone}" and m.get("body") != checking for m in msgs),
+                timeout=REPLY_TIMEOUT,
+            )
             return time.perf_counter() - started
 
         yield measure
@@ -93,7 +104,7 @@ def bot_path(*, server_url: str = DEFAULT_DATABASE_SERVER, redis_url: str = DEFA
         recreate_database(server_url, SCRATCH_DB, create=False)
 
 
-def _enroll(app: object, phone: str) -> None:
+def _enroll(app: object, phone: str, gstin: str | None) -> None:
     from storage.contacts import get_or_create_contact
     from storage.db import sessions
     from storage.members import Enrollment, enroll
@@ -101,5 +112,6 @@ def _enroll(app: object, phone: str) -> None:
     with sessions(app).begin() as session:
         contact = get_or_create_contact(session, phone, "Bench")
         contact.lang = "en"
-        enroll(session, contact, Enrollment("Bench Member", "distributor", "226001", None, "en"),
+        enroll(session, contact, Enrollment("Bench Member", "distributor", "226001", None, "en", gstin=gstin,
+                                              firm_name="Bench Traders"),
                welcome_bonus=app.config["PROGRAM"].welcome_bonus)  # type: ignore[attr-defined]

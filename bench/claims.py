@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from PIL import Image
@@ -42,6 +43,9 @@ EXPECTED_OUTCOME = {
 
 QR_BUCKETS = ((0, 100, "<100px"), (100, 200, "100-200px"), (200, 10**9, "200px+"))
 """QR side buckets (pixels in the image) for the decode-rate table."""
+
+CORPUS_TODAY = date(2026, 11, 23)
+"""'Today' for files of our generated corpus (truth lines with a ``seed``)."""
 
 PUBLIC_KEY_NAME = "einvoice-test-public.pem"
 """File in DIR holding the IRP public key used to verify e-invoice QRs."""
@@ -90,7 +94,9 @@ def _bench_qr(path: Path, truth: dict, decode: Callable[[Image.Image], list]) ->
 
 
 def _bench_invoice(path: Path, truth: dict, key: bytes | None) -> dict:
-    reading = read_invoice(path.read_bytes(), einvoice_public_key=key)
+    cpu = time.process_time()
+    reading = read_invoice(path.read_bytes(), einvoice_public_key=key, today=_today(truth))
+    cpu = time.process_time() - cpu
     row = {
         "file": truth["filename"],
         "kind": truth["kind"],
@@ -101,7 +107,10 @@ def _bench_invoice(path: Path, truth: dict, key: bytes | None) -> dict:
         "outcome_ok": EXPECTED_OUTCOME.get(truth["expected"]) == reading.outcome.value,
         "certain": reading.certain,
         "seconds": reading.seconds,
+        "cpu_seconds": round(cpu, 3),
         "doubts": reading.doubts,
+        "agreed": reading.agreed,
+        "candidates": reading.candidates,
         "einvoice_signed": reading.einvoice_signed,
         "fields": {},
     }
@@ -115,13 +124,27 @@ def _bench_invoice(path: Path, truth: dict, key: bytes | None) -> dict:
     return row
 
 
-def run(directory: Path, *, bot_path: Callable[[Path], float] | None = None) -> dict:
+def _today(truth: dict) -> date | None:
+    """Our corpus is dated against a fixed 'today' (its invoices must stay inside the claim window)."""
+    return CORPUS_TODAY if "seed" in truth else None
+
+
+def run(
+    directory: Path,
+    *,
+    bot_path: Callable[..., float] | None = None,
+    limit: int | None = None,
+    bot_limit: int | None = None,
+    rows_out: Path | None = None,
+) -> dict:
     """Read every file listed in DIR/truth.jsonl and compare with the truth.
 
     Args:
         directory: folder with the media files, truth.jsonl and optionally the e-invoice key.
         bot_path: hook measuring photo-to-reply seconds through the whole bot for one file
-            (the lead wires it); called once per file when given.
+            (``bot_path(path, buyer_gstin)``); called for the first ``bot_limit`` files of each kind.
+        limit: read only the first ``limit`` files of truth.jsonl.
+        rows_out: append each file's result to this JSON-lines file as soon as it is read.
 
     Returns:
         A JSON-able report (see `print_report`).
@@ -130,13 +153,17 @@ def run(directory: Path, *, bot_path: Callable[[Path], float] | None = None) -> 
     key_path = directory / PUBLIC_KEY_NAME
     key = key_path.read_bytes() if key_path.exists() else None
     decode = _qr_decoder()
+    from claims.vision import ppocr
+
+    ppocr.warm_up()  # models load once per worker process, before the first photo
     rows: list[dict] = []
     qr_rows: list[dict] = []
     bot_seconds: dict[str, list[float]] = {}
     notes: list[str] = []
     if decode is None:
         notes.append("claims.vision.qr not importable: QR coupons skipped")
-    for truth in _load_truth(directory):
+    out = rows_out.open("a", encoding="utf-8") if rows_out else None
+    for truth in _load_truth(directory)[:limit]:
         path = directory / truth["filename"]
         if not path.exists():
             notes.append(f"missing file {truth['filename']}")
@@ -144,11 +171,32 @@ def run(directory: Path, *, bot_path: Callable[[Path], float] | None = None) -> 
         if truth["kind"] == "qr":
             if decode is not None:
                 qr_rows.append(_bench_qr(path, truth, decode))
+                if out:
+                    out.write(json.dumps({"qr": qr_rows[-1]}) + "\n")
         else:
             rows.append(_bench_invoice(path, truth, key))
-        if bot_path is not None:
-            bot_seconds.setdefault(truth["kind"], []).append(bot_path(path))
+            if out:
+                out.write(json.dumps(rows[-1], default=str) + "\n")
+        timed = bot_seconds.setdefault(truth["kind"], [])
+        if bot_path is not None and (bot_limit is None or len(timed) < bot_limit):
+            timed.append(bot_path(path, truth.get("buyer_gstin")))
+        if out:
+            out.flush()
+    if out:
+        out.close()
     return _summarize(rows, qr_rows, bot_seconds, notes, directory)
+
+
+def summarize_rows(rows_file: Path, directory: Path) -> dict:
+    """The report of a (possibly interrupted) run from its ``--rows-out`` file, without reading anything."""
+    rows, qr_rows = [], []
+    for line in rows_file.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        if "qr" in item:
+            qr_rows.append(item["qr"])
+        else:
+            rows.append(item)
+    return _summarize(rows, qr_rows, {}, [f"summarised from {rows_file}: {len(rows) + len(qr_rows)} files"], directory)
 
 
 def _summarize(
@@ -158,12 +206,15 @@ def _summarize(
     by_variant: dict[str, dict] = {}
     for variant in [*sorted({r["variant"] for r in extract}), "all"]:
         subset = [r for r in extract if variant in ("all", r["variant"])]
+        if not subset:
+            continue
         by_variant[variant] = {
             "files": len(subset),
             **{f: round(sum(r["fields"][f]["ok"] for r in subset) / len(subset), 3) for f in FIELDS},
             "all_fields": round(sum(all(v["ok"] for v in r["fields"].values()) for r in subset) / len(subset), 3),
             "certain_rate": round(sum(r["certain"] for r in subset) / len(subset), 3),
         }
+    by_family = _by_family(extract)
     negatives = [
         {"file": r["file"], "expected": r["expected"], "outcome": r["outcome"], "ok": r["outcome_ok"]}
         for r in rows
@@ -194,6 +245,7 @@ def _summarize(
         "directory": str(directory),
         "files": len(rows) + len(qr_rows),
         "invoice_accuracy": by_variant,
+        "by_family": by_family,
         "wrong_certain": [{"file": r["file"], "fields": r.get("fields")} for r in rows if r["wrong_certain"]],
         "outcomes_ok": sum(r["outcome_ok"] for r in rows),
         "outcomes_total": len(rows),
@@ -205,8 +257,12 @@ def _summarize(
             "p95": _percentile(seconds, 0.95),
             "photo_median": _percentile(photo_seconds, 0.5),
             "photo_p95": _percentile(photo_seconds, 0.95),
+            "photo_cpu_median": _percentile([r["cpu_seconds"] for r in extract if r["variant"] == "photo"], 0.5),
+            "photo_cpu_p95": _percentile([r["cpu_seconds"] for r in extract if r["variant"] == "photo"], 0.95),
         },
         "bot_seconds_median": {k: _percentile(v, 0.5) for k, v in bot_seconds.items()},
+        "bot_seconds_p95": {k: _percentile(v, 0.95) for k, v in bot_seconds.items()},
+        "bot_files": {k: len(v) for k, v in bot_seconds.items()},
         "mismatches": [
             {
                 "file": r["file"],
@@ -225,6 +281,26 @@ def _summarize(
     }
 
 
+def _by_family(extract: list[dict]) -> dict[str, dict]:
+    """Per layout family (and all): share right per field, number and total both right, auto-credit, wrong-certain."""
+    out: dict[str, dict] = {}
+    for family in [*sorted({str(r["layout"]) for r in extract}), "all"]:
+        subset = [r for r in extract if family in ("all", str(r["layout"]))]
+        if not subset:
+            continue
+        n = len(subset)
+        out[family] = {
+            "files": n,
+            **{f: round(sum(r["fields"][f]["ok"] for r in subset) / n, 3) for f in FIELDS},
+            "number_and_total": round(
+                sum(r["fields"]["invoice_number"]["ok"] and r["fields"]["total_paise"]["ok"] for r in subset) / n, 3
+            ),
+            "auto_credit": round(sum(r["certain"] for r in subset) / n, 3),
+            "wrong_certain": sum(r["wrong_certain"] for r in subset),
+        }
+    return out
+
+
 def print_report(report: dict) -> None:
     """Human-readable summary of a `run` report on stdout."""
     print(f"Claims benchmark: {report['directory']} ({report['files']} files)")
@@ -234,6 +310,13 @@ def print_report(report: dict) -> None:
     for variant, stats in report["invoice_accuracy"].items():
         cells = " ".join(f"{stats[f]:>14.3f}" for f in FIELDS)
         print(f"  {variant:9} {stats['files']:>5} {cells}  {stats['all_fields']:>10.3f} {stats['certain_rate']:>7.3f}")
+    print("\nBy layout family (share right; auto-credit = certain):")
+    print(f"  {'family':14} {'files':>5} {'gstin':>6} {'number':>6} {'date':>6} {'total':>6} {'num+tot':>7} "
+          f"{'auto':>6} {'wrong':>5}")
+    for family, st in report["by_family"].items():
+        print(f"  {family:14} {st['files']:>5} {st['supplier_gstin']:>6.3f} {st['invoice_number']:>6.3f} "
+              f"{st['invoice_date']:>6.3f} {st['total_paise']:>6.3f} {st['number_and_total']:>7.3f} "
+              f"{st['auto_credit']:>6.3f} {st['wrong_certain']:>5}")
     print(f"\nWrong but certain: {len(report['wrong_certain'])}")
     for item in report["wrong_certain"]:
         print(f"  {item['file']}: {item['fields']}")
@@ -255,8 +338,10 @@ def print_report(report: dict) -> None:
         f"\nSeconds per file: median {s['median']}, p95 {s['p95']}; photos median {s['photo_median']}, "
         f"p95 {s['photo_p95']}"
     )
+    print(f"CPU seconds per photo: median {s['photo_cpu_median']}, p95 {s['photo_cpu_p95']}")
     if report["bot_seconds_median"]:
-        print(f"Photo-to-reply through the bot, median by kind: {report['bot_seconds_median']}")
+        print(f"Photo-to-reply through the bot (files {report['bot_files']}): median {report['bot_seconds_median']}, "
+              f"p95 {report['bot_seconds_p95']}")
     if report["mismatches"]:
         print("\nMismatches:")
         for m in report["mismatches"]:

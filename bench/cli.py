@@ -50,8 +50,16 @@ def core_command(seconds: float, clients: int, rate: float | None, as_json: bool
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--bot-path/--no-bot-path", default=True, show_default=True,
               help="Also time every file through the whole bot (web, Redis queue, worker, PostgreSQL).")
+@click.option("--bot-limit", type=click.IntRange(1), default=None,
+              help="Time at most this many files of each kind through the bot (default: all).")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Read only the first LIMIT files.")
+@click.option("--rows-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Append each file's result to this JSON-lines file as it is read.")
+@click.option("--from-rows", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Only summarise a --rows-out file of an earlier (or interrupted) run.")
 @click.option("--json", "as_json", is_flag=True, help="Also print the raw figures as JSON.")
-def claims_command(directory: Path, bot_path: bool, as_json: bool) -> None:
+def claims_command(directory: Path, bot_path: bool, bot_limit: int | None, limit: int | None,
+                   rows_out: Path | None, from_rows: Path | None, as_json: bool) -> None:
     """Invoice field accuracy, auto-credit safety, QR decode rate and timings over DIR/truth.jsonl.
 
     With --bot-path, each file is also sent as a WhatsApp photo through the real bot (scratch
@@ -65,11 +73,14 @@ def claims_command(directory: Path, bot_path: bool, as_json: bool) -> None:
     from bench import botpath, claims
 
     logging.getLogger().setLevel(logging.WARNING)
+    if from_rows is not None:
+        claims.print_report(claims.summarize_rows(from_rows, directory))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         program = _program_with_key(directory, Path(tmp))
         context = botpath.bot_path(program_file=program) if bot_path else nullcontext(None)
         with context as measure:
-            report = claims.run(directory, bot_path=measure)
+            report = claims.run(directory, bot_path=measure, limit=limit, bot_limit=bot_limit, rows_out=rows_out)
     claims.print_report(report)
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))
@@ -87,6 +98,28 @@ def _program_with_key(directory: Path, tmp: Path) -> str | None:
     program.write_text(DEFAULT_PROGRAM_FILE.read_text().replace('einvoice_public_key = ""',
                                                                 f'einvoice_public_key = "{key.resolve()}"'))
     return str(program)
+
+
+@bench.group("corpus")
+def corpus_group() -> None:
+    """Our own corpus of photographed GST invoices (many layout families) with exact truth."""
+
+
+@corpus_group.command("make")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--count", type=click.IntRange(1, 100000), default=100, show_default=True)
+@click.option("--seed", type=int, default=1, show_default=True, help="Split: tune on one seed, report on another.")
+@click.option("--family", "families", multiple=True, help="Only these layout families (default: all).")
+def corpus_make_command(directory: Path, count: int, seed: int, families: tuple[str, ...]) -> None:
+    """Render and photograph COUNT invoices into DIRECTORY, with truth.jsonl."""
+    from bench.corpus.families import FAMILIES
+    from bench.corpus.make import make
+
+    unknown = sorted(set(families) - set(FAMILIES))
+    if unknown:
+        raise click.BadParameter(f"unknown families {unknown}; known: {sorted(FAMILIES)}", param_hint="--family")
+    make(directory, count, seed, families=list(families) or None, echo=click.echo)
+    click.echo(f"Wrote {count} invoices and truth.jsonl to {directory}")
 
 
 def register(main: click.Group) -> None:

@@ -50,6 +50,8 @@ class InvoiceRules:
     max_per_day: int = 20
     supplier_gstins: frozenset[str] = frozenset()
     einvoice_public_key: bytes | None = None
+    claimant_roles: frozenset[str] = frozenset({"retailer", "distributor"})
+    """Roles that may claim invoices; they register their firm's GSTIN, and an invoice pays only its buyer."""
 
     def points_for(self, total_paise: int) -> int:
         """Points earned for an invoice total, before caps (whole points, rounded down)."""
@@ -145,7 +147,18 @@ def _invoice_rules(table: dict[str, Any], base_dir: Path) -> InvoiceRules:
         max_per_day=_int(table, "max_per_day", where, minimum=1, default=d.max_per_day),
         supplier_gstins=frozenset(gstins),
         einvoice_public_key=key,
+        claimant_roles=_roles(table, where, d.claimant_roles),
     )
+
+
+def _roles(table: dict[str, Any], where: str, default: frozenset[str]) -> frozenset[str]:
+    from storage.models import Role
+
+    roles = table.get("claimant_roles", sorted(default))
+    known = {r.value for r in Role}
+    if not isinstance(roles, list) or not all(isinstance(r, str) and r in known for r in roles):
+        raise ProgramError(f"{where}.claimant_roles must be a list of roles from {sorted(known)}")
+    return frozenset(roles)
 
 
 def parse_program(data: dict[str, Any], *, source: str = "", base_dir: Path | None = None) -> Program:

@@ -255,9 +255,12 @@ def read_fields(pages: list[Image.Image], *, photo: bool, today: date) -> tuple[
     Returns:
         The text the fields were read from, and the fields.
     """
+    from claims.second_opinion import second_opinion  # it re-reads boxes placed by this module
+
     results = [ocr.read_image(page, photo=photo) for page in pages]
     text, fields = _extract(results, today)
     if complete(fields):
+        second_opinion(results, fields, text, today, "eng")
         return text, fields
     hindi = any(ocr.needs_hindi(r) for r in results)
     lang = ocr.DEFAULT_LANG if hindi else "eng"
@@ -284,6 +287,7 @@ def read_fields(pages: list[Image.Image], *, photo: bool, today: date) -> tuple[
             text, fields, fields2 = text2, fields2, fields
         agree(fields, fields2)
         fill_missing(fields, fields2)
+    second_opinion(results, fields, text, today, lang)
     return text, fields
 
 

@@ -79,6 +79,8 @@ class InvoiceReading:
     einvoice_signed: bool = False
     certain: bool = False
     doubts: list[str] = field(default_factory=list)
+    agreed: list[str] = field(default_factory=list)
+    candidates: dict[str, list[str | int]] = field(default_factory=dict)
     image_hash: str | None = None
     text: str = ""
     seconds: float = 0.0
@@ -122,6 +124,8 @@ def _from_text(reading: InvoiceReading, fields: InvoiceFields, source: str) -> N
         f = getattr(fields, name)
         setattr(reading, name, FieldReading(f.value, round(f.confidence, 3), source))
     reading.doubts.extend(fields.doubts)
+    reading.agreed = list(fields.agreed)
+    reading.candidates = dict(fields.candidates)
 
 
 MAX_INVOICE_AGE_DAYS = 400
@@ -150,6 +154,7 @@ def _judge_certain(reading: InvoiceReading, fields: InvoiceFields | None, today:
         reading.certain = not reading.doubts and is_valid(str(reading.supplier_gstin.value))
         return
     doubts = reading.doubts
+    ocred = reading.invoice_number.source == "ocr"
     for name in ("supplier_gstin", "invoice_number", "invoice_date", "total_paise"):
         f = getattr(reading, name)
         if f.value is None:
@@ -158,8 +163,12 @@ def _judge_certain(reading: InvoiceReading, fields: InvoiceFields | None, today:
             doubts.append(f"{name}_unsure")
     if reading.supplier_gstin.value and not is_valid(str(reading.supplier_gstin.value)):
         doubts.append("supplier_gstin_invalid")
-    if fields is not None and not fields.total_confirmed:
+    if fields is not None and not fields.total_confirmed and not (ocred and "total_paise" in fields.agreed):
         doubts.append("total_unconfirmed")
+    if ocred and fields is not None:
+        # an OCR reading of a number or date is trusted only when both engines read it identically
+        doubts.extend(f"{n}_single_engine" for n in ("invoice_number", "invoice_date")
+                      if getattr(reading, n).value is not None and n not in fields.agreed)
     if reading.invoice_date.value and not _plausible(str(reading.invoice_date.value), today):
         doubts.append("invoice_date_implausible")
     reading.doubts = list(dict.fromkeys(doubts))

@@ -59,6 +59,8 @@ class InvoiceFields:
     total_confirmed: bool = False
     invoice_keywords: int = 0
     doubts: list[str] = field(default_factory=list)
+    agreed: list[str] = field(default_factory=list)  # fields both OCR engines read identically
+    candidates: dict[str, list[str | int]] = field(default_factory=dict)  # differing readings, for review
 
 
 def _above(lines: list[str], line: int, col: int, end: int, depth: int = 2) -> str:
@@ -180,6 +182,8 @@ def _clean_number(token: str) -> str | None:
     return token
 
 
+_BARE_NO = re.compile(r"No\s*[.:]", re.IGNORECASE)
+
 _LOOKALIKE = re.compile(r"[IlO|][0-9]|[0-9][IlO|]")
 
 
@@ -189,14 +193,20 @@ def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str],
         for m in NUMBER_LABEL.finditer(line):
             if NUMBER_LABEL_EXCLUDE.search(line[max(0, m.start() - 12) : m.end()]):
                 continue
+            bare = bool(_BARE_NO.fullmatch(m.group()))
+            if bare and re.search(r"[^\W\d_]\.?\s?$", line[: m.start()]):
+                continue  # "House No.", "Khasra No.": a bare "No." counts only standing alone
             rest = re.sub(r"^\s*[:.#\-]?\s*", "", line[m.end() :])
             parts = rest.split()
             if parts and len(parts[0]) == 1 and not parts[0].isascii():  # ':' misread as '४'
                 parts = parts[1:]
             token = _clean_number(parts[0]) if parts and not rest.startswith("   " * 4) else None
             if token:
-                candidates.append((0.95, token, "same_line", i))
+                if not bare or len(token) >= 2:
+                    candidates.append((0.95, token, "bare" if bare else "same_line", i))
                 continue
+            if bare:
+                continue  # a lone "No." over a column is the items' serial number, not the invoice's
             for j in range(i + 1, min(i + 4, len(lines))):
                 # the value printed under its label; stop at anything else in that column
                 column = [
@@ -209,7 +219,7 @@ def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str],
                     continue
                 token = _clean_number(column[0])
                 if token:
-                    candidates.append((0.9, token, "below", j))
+                    candidates.append((0.9, token, "bare" if bare else "below", j))
                 break
     if not candidates:
         guess = _unlabelled_number(lines)
@@ -217,11 +227,16 @@ def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str],
         if guess is not None:
             result.invoice_number = Field(guess[0], 0.4, "unlabelled", guess[1])
         return
+    labelled = [c for c in candidates if c[2] != "bare"]
+    candidates = labelled or candidates  # a bare "No." only when no proper label was found
     values = {c[1] for c in candidates}
     conf, value, note, where = max(candidates, key=lambda c: c[0])
     if len(values) > 1:
         conf = min(conf, 0.5)
         result.doubts.append("invoice_number_ambiguous")
+    if note == "bare":  # a lone "No." may be a house, shop or serial number: never credited unseen
+        conf = min(conf, 0.6)
+        result.doubts.append("invoice_number_bare_label")
     if value in weak:
         conf = min(conf, 0.6)
         result.doubts.append("invoice_number_low_ocr_confidence")

@@ -3,7 +3,9 @@
 Why: only a claim that is certain in every field and passes every rule is credited at once; a
 doubt sends it to review (a wrong automatic credit is worse than a review). Duplicates are
 refused by UNIQUE keys, not by a check-then-insert: supplier GSTIN + financial year + invoice
-number, and the e-invoice IRN.
+number, and the e-invoice IRN; a claim matching another on supplier, date and total, or with a
+near-identical picture, goes to review whatever number was read. An invoice pays only the
+member (of a claiming role) whose registered GSTIN is its buyer.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.i18n import IST
 from bot.program import Program
+from claims.gstin import is_valid
 from claims.velocity import invoice_counts, invoice_points_today
 from storage import ledger
 from storage.base import utcnow
@@ -52,6 +55,7 @@ class InvoiceOutcome:
     total_paise: int | None = None
     invoice_number: str | None = None
     supplier_gstin: str | None = None
+    buyer_gstin: str | None = None
     invoice_date: dt.date | None = None
     duplicate_of: dt.datetime | None = None
 
@@ -106,6 +110,7 @@ def claim_invoice(session: Session, *, member: Member, media_id: int, reading: d
             (hard if certain else soft).append("too_old")
     if fields["total"] is not None and fields["total"] <= 0:
         soft.append("zero_total")
+    _whose(member, fields["buyer"], rules, hard, soft)
 
     raw = rules.points_for(fields["total"] or 0)
     points, capped_by = raw, None
@@ -121,6 +126,8 @@ def claim_invoice(session: Session, *, member: Member, media_id: int, reading: d
         soft.append("velocity")
     if _similar_image(session, claim.image_hash):
         soft.append("similar_image")
+    if _same_facts(session, fields):
+        soft.append("same_supplier_date_total")
 
     claim.points = points
     claim.rule = {"points_per_100_rupees": rules.points_per_100_rupees, "raw_points": raw, "capped_by": capped_by,
@@ -145,6 +152,34 @@ def claim_invoice(session: Session, *, member: Member, media_id: int, reading: d
     if out.status is ClaimStatus.CREDITED:
         credit_claim(session, claim, member)
     return _outcome_of(claim)
+
+
+def _whose(member: Member, buyer: str | None, rules: Any, hard: list[str], soft: list[str]) -> None:
+    """An invoice pays only a member of a claiming role whose registered GSTIN is its buyer."""
+    if member.role not in rules.claimant_roles:
+        hard.append("role_cannot_claim")
+    elif not member.gstin:
+        hard.append("no_gstin_registered")
+    elif buyer is None:
+        soft.append("buyer_unread")
+    elif buyer != member.gstin:
+        # a buyer GSTIN with a valid check character is another firm's; a broken one may be a misread
+        (hard if is_valid(buyer) else soft).append("not_your_invoice")
+    elif member.gstin_shared:
+        soft.append("gstin_shared")
+
+
+def _same_facts(session: Session, fields: dict[str, Any]) -> bool:
+    """Another live claim with the same supplier GSTIN, date and total: the same invoice, whatever number was read."""
+    if not (fields["gstin"] and fields["date"] and fields["total"]):
+        return False
+    return session.scalar(
+        select(InvoiceClaim.id).where(
+            InvoiceClaim.supplier_gstin == fields["gstin"], InvoiceClaim.invoice_date == fields["date"],
+            InvoiceClaim.total_paise == fields["total"],
+            InvoiceClaim.status.in_([ClaimStatus.CREDITED.value, ClaimStatus.REVIEW.value]),
+        ).limit(1)
+    ) is not None
 
 
 def credit_claim(session: Session, claim: InvoiceClaim, member: Member) -> None:
@@ -238,4 +273,5 @@ def _outcome_of(claim: InvoiceClaim) -> InvoiceOutcome:
         raw_points=int((claim.rule or {}).get("raw_points", claim.points)),
         capped_by=(claim.rule or {}).get("capped_by"), total_paise=claim.total_paise,
         invoice_number=claim.invoice_number, supplier_gstin=claim.supplier_gstin, invoice_date=claim.invoice_date,
+        buyer_gstin=claim.buyer_gstin,
     )

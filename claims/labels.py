@@ -17,13 +17,15 @@ TOTAL_EXCLUDE = re.compile(
     re.IGNORECASE,
 )
 NUMBER_LABEL = re.compile(
-    r"(?:tax\s*)?(?:invoice|inv|bill)\s*(?:no|number|num|#)[.,]?|invoice\s*#|"
-    r"(?:चालान|बिल|बीजक|इनवॉइस|इन्वॉइस)\s*(?:संख्या|सं\.?|नं\.?|क्रमांक)|"
+    r"(?:tax\s*)?(?:invoice|inv|bill|voucher|memo|receipt|doc(?:ument)?)\s*\.?\s*(?:no|number|num|#)[.,]?|"
+    r"invoice\s*#|(?<![A-Za-z.])No\s*[.:]|"
+    r"(?:चालान|बिल|बीजक|इनवॉइस|इन्वॉइस|रसीद|मेमो)\s*(?:संख्या|सं\.?|नं\.?|न०|क्रमांक)|"
     r"\S{1,4}ान\s*संख्या",  # "चालान संख्या" with its first letters garbled ("बालान", "पघातान")
     re.IGNORECASE,
 )
 NUMBER_LABEL_EXCLUDE = re.compile(
-    r"e-?\s*way|eway|ack|order|delivery|dispatch|challan\s*no|vehicle|account|po\b|"
+    r"e-?\s*way|eway|ack|order|delivery|dispatch|challan\s*no|vehicle|account|po\b|mob|ph\b|phone|tel|contact|"
+    r"gstin|\bpan\b|\bs\.?\s*no|\bsr\b|\bsl\b|hsn|\bpin\b|\bcin\b|fssai|licen|\breg|item|\blr\b|\bgr\b|\bref|"
     r"वाहन|खाता|दुकान|मकान|स्थान|मोबाइल|फ़ोन|फोन|आदेश|ई-?वे",
     re.IGNORECASE,
 )

@@ -48,6 +48,9 @@ def pending(session: Session) -> list[ReviewItem]:
         total = format_rupees(claim.total_paise) if claim.total_paise is not None else "?"
         summary = (f"invoice {claim.invoice_number or '?'} GSTIN {claim.supplier_gstin or '?'} "
                    f"date {claim.invoice_date or '?'} total {total} -> {claim.points} pts (media {claim.media_id})")
+        candidates = (claim.reading or {}).get("candidates") or {}
+        if candidates:  # the two engines' readings where they disagree: the reviewer picks, nothing was guessed
+            summary += " candidates: " + "; ".join(f"{k}={' | '.join(map(str, v))}" for k, v in candidates.items())
         items.append(ReviewItem(f"I{claim.id}", member.name, member.phone, summary, list(claim.reasons or []),
                                 claim.created_at))
     coupons = session.execute(

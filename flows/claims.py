@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.i18n import format_day, format_number, format_rupees
-from claims.codes import find_codes_in_text
+from claims.codes import printed
 from claims.coupons import CodeOutcome, CodeResult, claim_codes
 from claims.invoices import InvoiceOutcome, claim_invoice
-from flows import match
+from claims.typed import complete_missing, typed_codes
 from flows.engine import Flow, Turn, enter, flow_named, on
 from storage import ledger
-from storage.claim_models import ClaimStatus
-from storage.models import Media, MediaStatus
+from storage.claim_models import ClaimStatus, CouponRedemption
+from storage.models import InboundMessage, Media, MediaStatus
 
 CODE_LINE = {
     CodeResult.CREDITED: "claims.qr.credited",
@@ -36,6 +38,9 @@ REJECTION = {
     "supplier_not_registered": "claims.invoice.supplier_not_registered",
     "future_date": "claims.invoice.future_date",
     "too_old": "claims.invoice.too_old",
+    "role_cannot_claim": "claims.invoice.role_cannot_claim",
+    "no_gstin_registered": "claims.invoice.no_gstin_registered",
+    "not_your_invoice": "claims.invoice.not_your_invoice",
     "forged": "claims.invoice.forged",
     "blurry": "claims.file.blurry",
     "blank": "claims.file.blank",
@@ -55,44 +60,51 @@ def _guest_media(turn: Turn) -> bool | None:
     return True if turn.media and turn.member is None else None
 
 
-def _typed_codes(turn: Turn) -> list[str] | None:
-    """Coupon codes typed in a message that is (almost) nothing but codes."""
+def _typed_codes(turn: Turn) -> tuple[list[str], list[str]] | None:
+    """Coupon codes typed in a message that is (almost) nothing but codes (see `claims.typed`)."""
     if turn.media or turn.member is None:
         return None
-    found = find_codes_in_text(turn.text)
-    if not found:
-        return None
-    compact = "".join(match.normalize(turn.text).replace("-", " ").split())
-    for code in found:
-        compact = compact.replace(code.casefold(), "", 1)
-    for filler in ("coupons", "coupon", "codes", "code", "कूपन", "कोड", "کوپن", "کوڈ", "and", "aur", "और", "اور"):
-        compact = compact.replace(filler, "")
-    return found if len(compact) <= 4 else None
+    return typed_codes(turn.text)
 
 
 def handle_media(turn: Turn) -> None:
     """Claim what every received file holds; one reply for the whole message."""
     lines: list[str] = []
+    before = _balance(turn)
     for item in turn.media:
         lines.extend(_media_lines(turn, item))
-    _append_balance(turn, lines)
+    _append_balance(turn, lines, before)
     turn.say_text("claims.result", "\n".join(lines))
 
 
 def handle_typed(turn: Turn) -> None:
     member = turn.member
     assert member is not None
-    outcomes = claim_codes(
-        turn.session, secret=turn.ctx.settings["COUPON_SECRET"], member=member, texts=turn.value,
-        program=turn.program, now=turn.ctx.now, inbound_id=turn.inbound.id if turn.inbound else None,
-    )
-    lines = _coupon_lines(turn, outcomes)
-    _append_balance(turn, lines)
+    secret = turn.ctx.settings["COUPON_SECRET"]
+    texts, shorts = turn.value
+    lines: list[str] = []
+    for short in shorts:
+        full = complete_missing(secret, short)
+        if full is None:
+            lines.append(turn.t("claims.qr.missing_char", code=printed(short)))
+        else:
+            lines.append(turn.t("claims.qr.missing_found", code=printed(full)))
+            texts = [*texts, full]
+    before = _balance(turn)
+    if texts:
+        outcomes = claim_codes(
+            turn.session, secret=secret, member=member, texts=texts, program=turn.program, now=turn.ctx.now,
+            inbound_id=turn.inbound.id if turn.inbound else None,
+        )
+        lines += _coupon_lines(turn, outcomes)
+    _append_balance(turn, lines, before)
     turn.say_text("claims.result", "\n".join(lines))
 
 
 def guest_media(turn: Turn) -> None:
-    turn.say("claims.register_first")
+    """A photo before enrollment: it is kept (analysed already) and claimed when enrollment ends."""
+    coupons = any((item.analysis or {}).get("kind") == "qr" for item in turn.media)
+    turn.say("claims.register_first_kept" if coupons else "claims.register_first")
     if turn.contact.flow is None:
         enrollment = flow_named("enrollment")
         if enrollment is not None and enrollment.start is not None:
@@ -150,6 +162,7 @@ def _invoice_text(turn: Turn, out: InvoiceOutcome) -> str:
     rules = turn.program.invoice
     params = {
         "number": out.invoice_number or "—",
+        "buyer": out.buyer_gstin or "—",
         "gstin": out.supplier_gstin or "—",
         "date": format_day(turn.lang, out.invoice_date) if out.invoice_date else "—",
         "total": format_rupees(out.total_paise) if out.total_paise is not None else "—",
@@ -177,16 +190,51 @@ def _invoice_text(turn: Turn, out: InvoiceOutcome) -> str:
     return text
 
 
-def _append_balance(turn: Turn, lines: list[str]) -> None:
+def _balance(turn: Turn) -> int | None:
     member = turn.member
     if member is None or member.account_id is None:
-        return
+        return None
+    return ledger.balance(turn.session, member.account_id)
+
+
+def _append_balance(turn: Turn, lines: list[str], before: int | None) -> None:
+    """Add what the credits brought (tier bonus, promotion), then the new balance only when this message changed it."""
     from loyalty.hooks import credit_lines
 
     lines += credit_lines(turn)
-    points = ledger.balance(turn.session, member.account_id)
+    points = _balance(turn)
+    if points is None or points == before:
+        return
     lines.append(turn.t("claims.balance", points=format_number(points),
                         rupees=format_rupees(turn.program.paise_for(points))))
+
+
+def claim_waiting_coupons(turn: Turn) -> None:
+    """Claim the coupon photos this number sent before it enrolled (kept, analysed, never claimed)."""
+    member = turn.member
+    if member is None:
+        return
+    waiting = turn.session.scalars(
+        select(Media)
+        .join(InboundMessage, InboundMessage.id == Media.inbound_id)
+        .where(InboundMessage.contact_id == turn.contact.id, Media.analysis.is_not(None))
+        .where(~select(CouponRedemption.id).where(CouponRedemption.media_id == Media.id).exists())
+        .order_by(Media.id)
+    ).all()
+    texts = [code for item in waiting if (item.analysis or {}).get("kind") == "qr" for code in item.analysis["codes"]]
+    if not texts:
+        return
+    before = _balance(turn)
+    lines = [turn.t("claims.qr.waiting_claimed")]
+    for item in waiting:
+        if (item.analysis or {}).get("kind") == "qr":
+            outcomes = claim_codes(
+                turn.session, secret=turn.ctx.settings["COUPON_SECRET"], member=member, texts=item.analysis["codes"],
+                program=turn.program, now=turn.ctx.now, inbound_id=item.inbound_id, media_id=item.id,
+            )
+            lines += _coupon_lines(turn, outcomes)
+    _append_balance(turn, lines, before)
+    turn.say_text("claims.result", "\n".join(lines))
 
 
 def scan_help(turn: Turn) -> None:

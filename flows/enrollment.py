@@ -1,4 +1,4 @@
-"""Enrollment: language, name, role, PIN code, optional UPI ID, consent; then the welcome bonus.
+"""Enrollment: language, name, role (firms: GSTIN and firm name), PIN code, optional UPI ID, consent.
 
 Started by any first message from an unknown number, or by a field rep's link
 ``https://wa.me/<number>?text=JOIN%20<REPCODE>`` which attributes the member to the rep.
@@ -6,7 +6,10 @@ Started by any first message from an unknown number, or by a field rep's link
 
 from __future__ import annotations
 
+import re
+
 from bot.i18n import format_number, format_rupees
+from claims.gstin import is_valid
 from flows import match
 from flows.engine import END, Flow, Turn, on, show_menu
 from flows.language import choose_language
@@ -17,6 +20,7 @@ from storage.models import Role
 ASK_LANGUAGE, ASK_NAME, ASK_ROLE, ASK_PIN, ASK_UPI, ASK_CONSENT = (
     "ask_language", "ask_name", "ask_role", "ask_pin", "ask_upi", "ask_consent",
 )
+ASK_GSTIN, ASK_FIRM = "ask_gstin", "ask_firm"
 
 ROLE_WORDS: dict[str, list[str]] = {
     Role.CONTRACTOR.value: ["contractor", "thekedar", "ठेकेदार", "ٹھیکیدار"],
@@ -84,6 +88,36 @@ def bad_role(turn: Turn) -> None:
 
 def got_role(turn: Turn) -> str:
     turn.slots["role"] = turn.value
+    if turn.value in turn.program.invoice.claimant_roles:
+        turn.say("enroll.ask_gstin")
+        return ASK_GSTIN
+    turn.say("enroll.ask_pin")
+    return ASK_PIN
+
+
+def gstin_answer(turn: Turn) -> str | None:
+    """A GSTIN with a valid check character (spaces, dashes and case forgiven)."""
+    text = re.sub(r"[\s\-.]", "", turn.text).upper()
+    return text if len(text) == 15 and is_valid(text) else None
+
+
+def got_gstin(turn: Turn) -> str:
+    turn.slots["gstin"] = turn.value
+    turn.say("enroll.ask_firm")
+    return ASK_FIRM
+
+
+def bad_gstin(turn: Turn) -> None:
+    turn.say("enroll.bad_gstin")
+
+
+def firm_answer(turn: Turn) -> str | None:
+    name = " ".join(turn.text.split())
+    return name[:120] if len(name) >= 2 and any(ch.isalpha() for ch in name) else None
+
+
+def got_firm(turn: Turn) -> str:
+    turn.slots["firm_name"] = turn.value
     turn.say("enroll.ask_pin")
     return ASK_PIN
 
@@ -127,6 +161,8 @@ def got_consent(turn: Turn) -> str:
             upi_id=slots.get("upi_id"),
             lang=turn.lang,
             rep_code=slots.get("rep_code"),
+            gstin=slots.get("gstin"),
+            firm_name=slots.get("firm_name"),
         ),
         welcome_bonus=turn.program.welcome_bonus,
     )
@@ -139,6 +175,9 @@ def got_consent(turn: Turn) -> str:
         points=format_number(points),
         rupees=format_rupees(turn.program.paise_for(points)),
     )
+    from flows.claims import claim_waiting_coupons  # the claims flow owns coupon replies
+
+    claim_waiting_coupons(turn)
     show_menu(turn)
     return END
 
@@ -154,6 +193,8 @@ FLOW = Flow(
         ASK_LANGUAGE: [on(choose_language, got_language, invalid="language.invalid")],
         ASK_NAME: [on(match.name, got_name, invalid="enroll.bad_name")],
         ASK_ROLE: [on(choose_role, got_role), on(match.any_text, bad_role)],
+        ASK_GSTIN: [on(gstin_answer, got_gstin), on(match.any_text, bad_gstin)],
+        ASK_FIRM: [on(firm_answer, got_firm, invalid="enroll.bad_firm")],
         ASK_PIN: [on(match.pin_code, got_pin, invalid="enroll.bad_pin")],
         ASK_UPI: [on(match.upi_id, got_upi), on(match.skip, skipped_upi, invalid="enroll.bad_upi")],
         ASK_CONSENT: [on(match.yes_no, got_consent, invalid="enroll.bad_consent")],

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.i18n import format_day, format_number
+from bot.i18n import format_day, format_number, format_rupees
+from claims import history
 from flows import match
 from flows.engine import Flow, Turn, on
 from storage import ledger
@@ -21,22 +22,36 @@ def show(turn: Turn) -> None:
     member = turn.member
     assert member is not None and member.account_id is not None
     lines = ledger.statement(turn.session, member.account_id, limit=STATEMENT_LINES)
-    if not lines:
+    waiting = history.pending(turn.session, member.id)
+    if not lines and not waiting:
         turn.say("statement.empty")
         return
-    out = [turn.t("statement.title", count=len(lines)) if len(lines) > 1 else turn.t("statement.title_one")]
+    out = []
+    if lines:
+        out.append(turn.t("statement.title", count=len(lines)) if len(lines) > 1 else turn.t("statement.title_one"))
+    refs = history.what_for(turn.session, [line.reference for line in lines])
     for line in lines:
         reason = line.reason if line.reason in KNOWN_REASONS else "adjustment"
         sign = "+" if line.amount > 0 else "−"
+        what = turn.t("reason." + reason)
+        if line.reference in refs:
+            kind, label = refs[line.reference]
+            what += " " + turn.t(f"statement.ref_{kind}", label=label)
         out.append(
             turn.t(
                 "statement.line",
                 date=format_day(turn.lang, line.when),
                 amount=f"{sign}{format_number(abs(line.amount))}",
-                reason=turn.t("reason." + reason),
+                reason=what,
                 balance=format_number(line.balance_after),
             )
         )
+    if waiting:
+        out.append(turn.t("statement.pending_title", count=format_number(len(waiting))))
+        for item in waiting:
+            total = format_rupees(item.total_paise) if item.total_paise is not None else "—"
+            out.append(turn.t(f"statement.pending_{item.kind}", label=item.label, total=total,
+                              date=format_day(turn.lang, item.when)))
     from payouts.summary import statement_lines
 
     payouts = statement_lines(turn)

@@ -26,6 +26,8 @@ class Enrollment:
     upi_id: str | None
     lang: str
     rep_code: str | None = None
+    gstin: str | None = None
+    firm_name: str | None = None
 
 
 def rep_by_code(session: Session, code: str | None) -> Rep | None:
@@ -48,6 +50,11 @@ def enroll(session: Session, contact: Contact, data: Enrollment, *, welcome_bonu
         lang=data.lang,
         rep_id=rep.id if rep else None,
         consent_at=utcnow(),
+        gstin=data.gstin,
+        firm_name=data.firm_name,
+        # a GSTIN another member registered first: their invoices go to review until an admin decides
+        gstin_shared=bool(data.gstin)
+        and session.scalar(select(Member.id).where(Member.gstin == data.gstin).limit(1)) is not None,
     )
     session.add(member)
     session.flush()

@@ -35,6 +35,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.ext.mutable import MutableDict
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -111,6 +112,9 @@ class Member(Base):
     block_reason: Mapped[str | None] = mapped_column(String(255))
     erased_at: Mapped[dt.datetime | None]
     created_at: Mapped[created_at]
+    gstin: Mapped[str | None] = mapped_column(String(15), index=True)  # firms that claim invoices (the buyer)
+    firm_name: Mapped[str | None] = mapped_column(String(120))
+    gstin_shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # another member has it
 
     rep: Mapped[Rep | None] = relationship()
 

@@ -19,6 +19,23 @@ def enroll(user: WhatsAppUser, name: str = "Ramesh Kumar", lang: str = "1", pin:
         user.ask(text)
 
 
+def enroll_firm(user: WhatsAppUser, firm: str, gstin: str, *, name: str = "Ramesh Kumar", lang: str = "1",
+                pin: str = "226001") -> None:
+    """Enroll as a distributor (role 7), registering the firm's GSTIN and name."""
+    for text in ("Hello", lang, name, "7", gstin, firm, pin, "skip", "1"):
+        user.ask(text)
+
+
+def own_gstin(app: Flask, gstin: str) -> None:
+    """Set the (only) member's registered GSTIN, so an invoice billed to it is theirs."""
+    from sqlalchemy import select
+
+    from storage.models import Member
+
+    with sessions(app).begin() as s:
+        s.scalar(select(Member)).gstin = gstin
+
+
 def new_batch(app: Flask, *, points: int = 10, count: int = 100, sku: str = "CEM-OPC53",
               regions: list[str] | None = None) -> int:
     with sessions(app).begin() as s:

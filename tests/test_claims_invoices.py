@@ -13,7 +13,7 @@ from storage.claim_models import InvoiceClaim
 from storage.db import sessions
 from storage.models import Member, OutboundMessage
 from tests.botkit import WhatsAppUser
-from tests.claimkit import enroll
+from tests.claimkit import enroll, enroll_firm, own_gstin
 from tests.samples import SAMPLES_DIR, sample
 
 
@@ -31,8 +31,12 @@ def invoice_app(make_app, tmp_path):
 @pytest.fixture
 def member(invoice_app, standin) -> WhatsAppUser:
     user = WhatsAppUser(client=invoice_app.test_client(), standin=standin, app=invoice_app)
-    enroll(user, "Shree Traders")
+    enroll_firm(user, "Shree Traders", BUYER)
     return user
+
+
+BUYER = "08JTRCY0244U1ZY"
+"""The buyer of sample 002.pdf: the firm the test member registers."""
 
 
 def test_text_pdf_invoice_is_credited_with_cap_and_reason(member: WhatsAppUser, invoice_app) -> None:
@@ -49,6 +53,7 @@ def test_text_pdf_invoice_is_credited_with_cap_and_reason(member: WhatsAppUser, 
 
 
 def test_signed_einvoice_is_credited_from_its_qr(member: WhatsAppUser, invoice_app) -> None:
+    own_gstin(invoice_app, "23MMKPK5031Z1ZY")  # 045.png's buyer
     reply = member.ask("", media=[(sample("045.png"), "image/png")])
     assert "✅ Invoice" in reply and "₹68,828" in reply and "+688 points" in reply
     with sessions(invoice_app)() as s:
@@ -109,7 +114,7 @@ def test_uncertain_reading_waits_for_review_then_admin_approves(member: WhatsApp
 
     reading = {
         "outcome": "ok", "certain": False, "einvoice_signed": False, "doubts": ["total_unconfirmed"],
-        "supplier_gstin": {"value": "29VZUPS7965V1ZQ"}, "buyer_gstin": {"value": None},
+        "supplier_gstin": {"value": "29VZUPS7965V1ZQ"}, "buyer_gstin": {"value": BUYER},
         "invoice_number": {"value": "INV/2026-27/00123"}, "invoice_date": {"value": "2026-11-05"},
         "total_paise": {"value": 12345600}, "image_hash": None,
     }
@@ -144,7 +149,8 @@ def test_rejected_review_tells_the_member_why(member: WhatsAppUser, invoice_app,
     from tests.botkit import app_environ
 
     reading = {"outcome": "ok", "certain": False, "supplier_gstin": {"value": "29VZUPS7965V1ZQ"},
-               "invoice_number": {"value": "77"}, "invoice_date": {"value": "2026-11-05"},
+               "buyer_gstin": {"value": BUYER}, "invoice_number": {"value": "77"},
+               "invoice_date": {"value": "2026-11-05"},
                "total_paise": {"value": 500000}}
     with sessions(invoice_app).begin() as s:
         m = s.scalar(select(Member))
@@ -179,7 +185,8 @@ def test_near_identical_picture_with_other_fields_goes_to_review(member: WhatsAp
 
     def reading(number: str, image_hash: str) -> dict:
         return {"outcome": "ok", "certain": True, "supplier_gstin": {"value": "29VZUPS7965V1ZQ"},
-                "invoice_number": {"value": number}, "invoice_date": {"value": "2026-11-05"},
+                "buyer_gstin": {"value": BUYER}, "invoice_number": {"value": number},
+                "invoice_date": {"value": "2026-11-05"},
                 "total_paise": {"value": 250000}, "image_hash": image_hash}
 
     with sessions(invoice_app).begin() as s:
@@ -208,7 +215,8 @@ def test_invoice_velocity_sends_claims_to_review(member: WhatsAppUser, invoice_a
             s.add(media)
             s.flush()
             reading = {"outcome": "ok", "certain": True, "supplier_gstin": {"value": "29VZUPS7965V1ZQ"},
-                       "invoice_number": {"value": f"V-{n}"}, "invoice_date": {"value": "2026-11-05"},
+                       "buyer_gstin": {"value": BUYER}, "invoice_number": {"value": f"V-{n}"},
+                       "invoice_date": {"value": "2026-11-05"},
                        "total_paise": {"value": 100000 + n}, "image_hash": None}
             results.append(claim_invoice(s, member=m, media_id=media.id, reading=reading, program=program,
                                          now=utcnow()))

@@ -64,7 +64,12 @@ def acknowledge(app: Any, contact_id: int, inbound_id: int) -> None:
             return
         text = translate(contact.lang or "en", "claims.checking")
         queue_reply(session, contact, [("claims.checking", text)], inbound_id=inbound_id)
-    schedule_send(app, contact_id)
+    # Sent from this (timer) thread at once: a send job would wait behind the analysis holding this worker.
+    try:
+        send_outbox(contact_id)
+    except Exception:  # a transient failure: the queue retries it (rows are locked one by one)
+        logger.warning("Contact %s: 'checking' not sent at once; queued", contact_id, exc_info=True)
+        schedule_send(app, contact_id)
 
 
 def schedule_send(app: Any, contact_id: int) -> None:

@@ -1,0 +1,1 @@
+"""Our own corpus of photographed GST invoices: `inaam bench corpus make`."""
