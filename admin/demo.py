@@ -124,7 +124,13 @@ def invoice_image(seller: str, gstin: str, number: str, day: dt.date, total_pais
 
 
 def _invoice(db: Session, member: object, program: Program, k: int, when: dt.datetime) -> None:
+    from claims.gstin import check_char
+
     seller, gstin = SELLERS[k % len(SELLERS)]
+    if hasattr(member, "gstin"):  # invoices pay firms (retailers, distributors) whose GSTIN is the buyer
+        base = f"09AAB{'CDEFG'[k]}K{1234 + k}L1Z"
+        member.role, member.gstin, member.firm_name = "retailer", base + check_char(base), f"{member.name} Traders"  # type: ignore[attr-defined]
+        db.flush()
     number, total = f"SGB/24-25/{1180 + k * 37}", [2_970_000, 1_845_050, 4_410_000, 987_500][k % 4]
     day = (when - dt.timedelta(days=2)).date()
     data = invoice_image(seller, gstin, number, day, total)

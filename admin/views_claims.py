@@ -34,6 +34,11 @@ REASON_HELP = {
     "supplier_gstin_invalid": "Supplier GSTIN fails its check character",
     "invoice_date_implausible": "Invoice date looks implausible",
     "einvoice_unverified": "E-invoice QR not verified",
+    "buyer_unread": "Buyer GSTIN could not be read (is it this member's firm?)",
+    "not_your_invoice": "Buyer GSTIN is not the member's registered GSTIN",
+    "gstin_shared": "Another member registered the same GSTIN",
+    "role_cannot_claim": "This member's trade cannot claim invoices",
+    "no_gstin_registered": "Member has no GSTIN registered",
 }
 REASON_LABELS = {
     "unreadable": "Photo not readable", "incomplete": "Invoice incomplete", "duplicate": "Already claimed",
@@ -128,11 +133,14 @@ def claim(ref: str) -> str:
     reading = claim.reading if isinstance(claim, InvoiceClaim) else {}
     fields = []
     if isinstance(claim, InvoiceClaim):
+        candidates = reading.get("candidates") if isinstance(reading.get("candidates"), dict) else {}
         for name in ("supplier_gstin", "invoice_number", "invoice_date", "total_paise", "buyer_gstin"):
             read = reading.get(name) if isinstance(reading.get(name), dict) else {}
+            seen = candidates.get(name)
             fields.append({"name": name, "label": FIELD_LABELS[name], "value": getattr(claim, name),
                            "read": read.get("value"), "confidence": read.get("confidence"),
-                           "source": read.get("source"), "editable": name in EDITABLE})
+                           "source": read.get("source"), "editable": name in EDITABLE,
+                           "candidates": [str(c) for c in seen] if isinstance(seen, list) else []})
         reasons = list(claim.reasons or [])
         batch = None
     else:

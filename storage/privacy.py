@@ -22,7 +22,7 @@ from storage.claim_models import CouponRedemption, InvoiceClaim
 from storage.messaging_models import Handoff, HandoffStatus
 from storage.models import Contact, InboundMessage, Media, Member, OutboundMessage
 
-PERSONAL_MEMBER_FIELDS = ("name", "phone", "upi_id", "pin_code")
+PERSONAL_MEMBER_FIELDS = ("name", "phone", "upi_id", "pin_code", "gstin", "firm_name")
 """Member columns erased; other capabilities add theirs (PAN, KYC) through ``EXTRA_ERASERS``."""
 
 EXTRA_ERASERS: list[Any] = []
@@ -112,6 +112,8 @@ def erase(session: Session, member: Member, *, keep_outbound_id: int | None = No
     member.phone = tag
     member.upi_id = None
     member.pin_code = ""
+    member.gstin = None  # a proprietor's GSTIN embeds their PAN
+    member.firm_name = None
     member.erased_at = utcnow()
     for eraser in EXTRA_ERASERS:
         eraser(session, member)

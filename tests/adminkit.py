@@ -74,6 +74,7 @@ def review_invoice(app: Flask, member_id: int, *, total_paise: int = 1_245_050, 
     today = utcnow().date() - dt.timedelta(days=3)
     with sessions(app).begin() as db:
         member = db.get(Member, member_id)
+        member.role, member.gstin, member.firm_name = "retailer", "09AAGFN7788K1ZD", "Kumar Hardware"  # a claimant
         contact = db.scalar(select(Contact).where(Contact.member_id == member_id))
         inbound = InboundMessage(message_sid="SM" + uuid.uuid4().hex, contact_id=contact.id, params={}, num_media=1)
         db.add(inbound)

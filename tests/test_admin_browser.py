@@ -44,32 +44,40 @@ def test_console_in_chromium(driver, app, user, standin) -> None:
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(driver, 10)
+    wait = WebDriverWait(driver, 30)
     make_user(app)
     mid = quick_member(app, user.phone, lang="ur", pin="226001")  # an Urdu-speaking member
     batch = new_batch(app, points=40, regions=["4"])
     claim_codes_for(app, mid, [code(app, batch, 1), code(app, batch, 2)])
 
-    def flash() -> str:
+    def then_flash(action: Any) -> str:
+        """Do ``action`` (a click or a key), wait for the next page to load, return its flash message."""
+        page = driver.find_element(By.TAG_NAME, "html")
+        action()
+        wait.until(ec.staleness_of(page))
         return wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".flash"))).text
 
+    def click(element_id: str) -> Any:
+        return lambda: driver.find_element(By.ID, element_id).click()
+
+    def key(k: str) -> Any:
+        return lambda: driver.find_element(By.TAG_NAME, "body").send_keys(k)
+
     with serve(app) as base:
-        login(driver, base, "admin@brand.in", "wrong password")
-        assert "do not match" in flash()
+        driver.get(base + "/admin/login")
+        assert "do not match" in then_flash(lambda: login(driver, base, "admin@brand.in", "wrong password"))
         login(driver, base, "admin@brand.in", PASSWORD)
         wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".stats")))
         assert "Review backlog" in driver.page_source
 
         # approve C1 with the keyboard shortcut, reject C2 with a reason picked by its number key
         driver.get(base + "/admin/claims/C1")
-        driver.find_element(By.TAG_NAME, "body").send_keys("a")
-        assert "approved" in flash()
+        assert "approved" in then_flash(key("a"))
         assert "/admin/claims/C2" in driver.current_url  # on to the next waiting claim
         body = driver.find_element(By.TAG_NAME, "body")
         body.send_keys("1")  # outside the coupon's region
         assert driver.find_element(By.ID, "reason-outside_region").is_selected()
-        body.send_keys("r")
-        assert "rejected" in flash()
+        assert "rejected" in then_flash(key("r"))
         run_jobs(app)
         notices = user.replies()
         assert len(notices) == 2
@@ -84,12 +92,10 @@ def test_console_in_chromium(driver, app, user, standin) -> None:
         for field, value in (("issue-sku", "CBL-4MM"), ("issue-points", "25"), ("issue-count", "50"),
                              ("issue-regions", "226")):
             driver.find_element(By.ID, field).send_keys(value)
-        driver.find_element(By.ID, "issue-submit").click()
-        assert "issued" in flash()
+        assert "issued" in then_flash(click("issue-submit"))
         assert driver.find_element(By.ID, "download-pdf").get_attribute("href").endswith("labels.pdf")
         driver.find_element(By.ID, "void-reason").send_keys("wrong SKU printed")
-        driver.find_element(By.ID, "void-submit").click()
-        assert "voided" in flash()
+        assert "voided" in then_flash(click("void-submit"))
 
         # adjust a balance
         with sessions(app)() as db:
@@ -97,8 +103,7 @@ def test_console_in_chromium(driver, app, user, standin) -> None:
         driver.get(base + f"/admin/members/{mid}")
         driver.find_element(By.ID, "adjust-points").send_keys("-15")
         driver.find_element(By.ID, "adjust-reason").send_keys("Duplicate welcome bonus")
-        driver.find_element(By.ID, "adjust-submit").click()
-        assert "adjusted by -15" in flash()
+        assert "adjusted by -15" in then_flash(click("adjust-submit"))
 
         # the audit log shows every action
         driver.get(base + "/admin/audit")
