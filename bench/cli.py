@@ -100,6 +100,30 @@ def _program_with_key(directory: Path, tmp: Path) -> str | None:
     return str(program)
 
 
+@bench.command("language")
+@click.option("--split", type=click.Choice(["dev", "held", "all"]), default="held", show_default=True,
+              help="Which part of the utterance set: held is the part never tuned on.")
+@click.option("--errors", is_flag=True, help="List every message that went to the wrong place.")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Another utterance file (TSV: split, intent, script, kind, text).")
+@click.option("--json", "as_json", is_flag=True, help="Also print the figures as JSON.")
+def language_command(split: str, errors: bool, path: Path | None, as_json: bool) -> None:
+    """Accuracy per intent and per script, near-miss triggers and confusion pairs, through the dialog engine."""
+    import json
+    import logging
+
+    from bench import language
+
+    logging.getLogger().setLevel(logging.WARNING)
+    utterances = [u for u in language.load(path or language.DATA) if split == "all" or u.split == split]
+    if not utterances:
+        raise click.ClickException(f"no utterances in split {split!r}")
+    results = language.run(utterances)
+    figures = language.print_report(results, title=f"language ({split})", errors=errors, echo=click.echo)
+    if as_json:
+        click.echo(json.dumps(figures, indent=2, ensure_ascii=False, default=str))
+
+
 @bench.group("corpus")
 def corpus_group() -> None:
     """Our own corpus of photographed GST invoices (many layout families) with exact truth."""

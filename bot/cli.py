@@ -223,8 +223,9 @@ def rep_add(name: str, phone: str, poster: Path | None) -> None:
     except RepExists:
         raise click.ClickException(f"a rep with phone {phone} already exists") from None
     link = enrollment_link(app.config["TWILIO_WHATSAPP_FROM"], code)
-    path = write_poster(poster or Path(f"rep-{code}.png"), link=link, program_name=app.config["PROGRAM"].name,
-                        rep_name=name.strip(), rep_code=code)
+    program = app.config["PROGRAM"]
+    path = write_poster(poster or Path(f"rep-{code}.png"), link=link, program_name=program.name,
+                        rep_name=name.strip(), rep_code=code, program_names=program.names)
     click.echo(f"Rep code: {code}")
     click.echo(f"Enrollment link: {link}")
     click.echo(f"Poster: {path}")

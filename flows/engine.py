@@ -105,6 +105,8 @@ class Turn:
     is_first_message: bool = False
     bypass_opt_out: bool = False
     value: Any = None
+    understanding: Any = None
+    """What the text asks for (``flows.intents.Understanding``), computed once by ``match.understood``."""
     replies: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -235,11 +237,27 @@ def handle(turn: Turn) -> None:
         logger.warning("Contact %s: unknown stored flow %r reset", contact.id, contact.flow)
         finish(turn)
 
-    entries = [f for f in flows if not f.is_global and (contact.member or f.for_guests)]
+    _run_entries(turn)
+
+
+def _run_entries(turn: Turn) -> None:
+    contact = turn.contact
+    entries = [f for f in registered_flows() if not f.is_global and (contact.member or f.for_guests)]
     if _run_entry(turn, entries):
         return
     turn.say("common.not_understood")
     show_menu(turn)
+
+
+def redispatch(turn: Turn, understanding: Any) -> None:
+    """Handle the turn again as if its text had said ``understanding`` (a clarification was answered)."""
+    finish(turn)
+    turn.understanding = understanding
+    contact = turn.contact
+    flows = registered_flows()
+    if _run_entry(turn, [f for f in flows if f.is_global and (contact.member or f.for_guests)]):
+        return
+    _run_entries(turn)
 
 
 def _expire_if_idle(turn: Turn) -> None:
