@@ -58,8 +58,8 @@ def _balance(turn: Turn) -> int:
 
 
 def in_flight_text(turn: Turn, row: Redemption) -> str:
-    return turn.t("redeem.in_flight_detail", rupees=format_rupees(row.net_paise),
-                  since=format_moment(turn.lang, row.created_at))
+    msgid = "balance.review" if row.status == "review" else "redeem.in_flight_detail"
+    return turn.t(msgid, rupees=format_rupees(row.net_paise), since=format_moment(turn.lang, row.created_at))
 
 
 def start(turn: Turn) -> str | None:

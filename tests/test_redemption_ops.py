@@ -280,3 +280,21 @@ def test_coupon_credit_reply_shows_tier_multiplier_and_promotion(user, app) -> N
     assert "Tier bonus" in statement
     with sessions(app)() as s:
         assert ledger.verify(s) == []
+
+
+def test_erasure_removes_upi_and_pan_but_keeps_the_books(make_app, standin, rzp) -> None:  # type: ignore[no-untyped-def]
+    from storage.privacy import erase
+
+    app = make_app(**payout_env(rzp))
+    u = WhatsAppUser(client=app.test_client(), standin=standin, app=app)
+    member_id = _enroll(u, app, 3000)
+    for msg in ("redeem", "1", "100", "1", "1", "ABCPK1234L", "Ramesh Kumar", "YES"):
+        u.ask(msg)
+    with sessions(app).begin() as s:
+        erase(s, s.get(Member, member_id))
+    with sessions(app)() as s:
+        row = s.scalar(select(Redemption))
+        prof = s.get(PayoutProfile, member_id)
+        assert row.vpa is None and row.holder_name is None and row.net_paise == 10_000
+        assert prof.pan is None and prof.upi_holder_name is None and prof.fund_account_ref is None
+        assert ledger.verify(s) == []
