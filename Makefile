@@ -19,6 +19,7 @@ SAMPLES ?= ../shared/samples
 bench: setup
 	.venv/bin/inaam bench core
 	.venv/bin/inaam bench claims $(SAMPLES)
+	.venv/bin/inaam bench language
 
 worker: setup
 	.venv/bin/inaam worker

@@ -133,6 +133,30 @@ def _program_with_key(directory: Path, tmp: Path) -> str | None:
     return str(program)
 
 
+@bench.command("language")
+@click.option("--split", type=click.Choice(["dev", "held", "all"]), default="held", show_default=True,
+              help="Which part of the utterance set: held is the part never tuned on.")
+@click.option("--errors", is_flag=True, help="List every message that went to the wrong place.")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Another utterance file (TSV: split, intent, script, kind, text).")
+@click.option("--json", "as_json", is_flag=True, help="Also print the figures as JSON.")
+def language_command(split: str, errors: bool, path: Path | None, as_json: bool) -> None:
+    """Accuracy per intent and per script, near-miss triggers and confusion pairs, through the dialog engine."""
+    import json
+    import logging
+
+    from bench import language
+
+    logging.getLogger().setLevel(logging.WARNING)
+    utterances = [u for u in language.load(path or language.DATA) if split == "all" or u.split == split]
+    if not utterances:
+        raise click.ClickException(f"no utterances in split {split!r}")
+    results = language.run(utterances)
+    figures = language.print_report(results, title=f"language ({split})", errors=errors, echo=click.echo)
+    if as_json:
+        click.echo(json.dumps(figures, indent=2, ensure_ascii=False, default=str))
+
+
 @bench.group("corpus")
 def corpus_group() -> None:
     """Our own corpus of photographed GST invoices (many layout families) with exact truth."""
@@ -158,6 +182,43 @@ def corpus_make_command(directory: Path, count: int, seed: int, families: tuple[
 def register(main: click.Group) -> None:
     """Add the ``bench`` group to the ``inaam`` command."""
     main.add_command(bench)
+
+
+@bench.command("campaign")
+@click.option("--members", type=click.IntRange(100, 2_000_000), default=100_000, show_default=True)
+@click.option("--rate", type=click.IntRange(1, 1000), default=80, show_default=True,
+              help="Configured messages per second for the sender.")
+@click.option("--seconds", type=click.FloatRange(20, 3600), default=180.0, show_default=True,
+              help="Sending time measured (one worker is SIGKILLed at half time).")
+@click.option("--workers", type=click.IntRange(1, 16), default=4, show_default=True)
+@click.option("--database", default="inaam_bench_campaign", show_default=True,
+              help="Scratch database on 127.0.0.1:5432 (dropped and recreated).")
+@click.option("--redis-url", default="redis://127.0.0.1:6379/12", show_default=True,
+              help="Redis database for the queue (flushed).")
+@click.option("--json", "as_json", is_flag=True, help="Also print the raw figures as JSON.")
+def campaign_command(members: int, rate: int, seconds: float, workers: int, database: str, redis_url: str,
+                     as_json: bool) -> None:
+    """Build+queue time of a large campaign, the paced send rate, and 0 duplicates / 0 skips after a SIGKILL."""
+    import json
+    import logging
+
+    from bench import campaign
+    from bench.core import DEFAULT_SERVER_URL
+
+    logging.getLogger().setLevel(logging.WARNING)
+    try:
+        results = campaign.run(members=members, rate=rate, seconds=seconds, workers=workers,
+                               server_url=DEFAULT_SERVER_URL, database=database, redis_url=redis_url, echo=click.echo)
+    except (RuntimeError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    r, c = results["rate"], results["check"]
+    click.echo(f"build+queue {results['audience']:,} recipients: {results['build_queue_seconds']} s (target < 60 s)")
+    click.echo(f"send rate: {r['measured']} msg/s vs configured {r['target']} ({r['deviation_pct']:+} %, target ±5 %) "
+               f"over {r['window_s']} s; before kill {r['before_kill']}, after {r['after_kill']}")
+    click.echo(f"after SIGKILL of a worker at {results['killed_at_s']} s: claimed {c['claimed']}, sent {c['sent']}, "
+               f"duplicates {c['duplicates']}, lost {c['lost']}, stuck {c['stuck_in_outbox']}")
+    if as_json:
+        click.echo(json.dumps(results, indent=2, default=str))
 
 
 @bench.command("redeem")

@@ -42,9 +42,11 @@ def create_app(test_config: dict[str, Any] | None = None, *, environ: dict[str, 
     metrics.init_app(app)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)
+    from payouts import privacy as payout_privacy
     from payouts import webhooks as payout_webhooks
 
     app.register_blueprint(payout_webhooks.bp)
+    payout_privacy.register()
 
     import admin
     import api

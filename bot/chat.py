@@ -5,7 +5,8 @@ Why: the bot is only reachable through Twilio's webhook, so the chat plays Twili
 back from the Twilio stand-in, where the app sends them when no real credentials are set.
 
 Commands: plain text is a message; ``/image PATH [caption]`` sends a photo or document;
-``/button PAYLOAD [title]`` taps a quick reply; ``/help``; ``/quit`` (or Ctrl-D).
+``/tap ID`` taps one of the buttons or list items the bot just showed (``[1] Yes``);
+``/button PAYLOAD [title]`` taps any quick reply; ``/help``; ``/quit`` (or Ctrl-D).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from rich.markup import escape
 
 from bot.logs import mask_phone
 from bot.twilio_signing import inbound_params, sign, whatsapp_address
+from standins.twilio_content import choices
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +38,8 @@ WEBHOOK_PATH = "/webhooks/twilio/messages"
 POLL_WAIT_SECONDS = 1.0
 """Long-poll window for the stand-in's message feed (also bounds how fast `/quit` returns)."""
 
-HELP = "Type a message, or /image PATH [caption], /button PAYLOAD [title], /help, /quit"
+HELP = ("Type a message, or /tap ID (a button the bot showed), /image PATH [caption], /button PAYLOAD [title], "
+        "/help, /quit")
 
 
 class ChatError(Exception):
@@ -54,6 +57,8 @@ class _Feed:
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.http = requests.Session()
+        self.options: tuple[str, list[tuple[str, str]]] = ("", [])
+        """The tappable choices of the bot's latest message: kind and (id, title) pairs."""
 
     def prime(self) -> None:
         """Skip messages sent before this chat started (raises if the stand-in is down)."""
@@ -71,6 +76,9 @@ class _Feed:
             payload = response.json()
             for message in payload["messages"]:
                 print_bot(self.console, message)
+                kind, options = choices(message.get("content_types"))
+                if options:
+                    self.options = (kind, options)
             self.after = int(payload["next"])
 
     def run(self) -> None:
@@ -94,7 +102,12 @@ def print_bot(console: Console, message: dict[str, Any]) -> None:
         console.print(f"{prefix} {escape(body)}")
     for url in message.get("media_url") or []:
         console.print(f"{prefix} [cyan]📎 {escape(url)}[/cyan]")
-    if message.get("content_sid"):
+    kind, options = choices(message.get("content_types"))
+    if options:
+        shown = "  ".join(f"[{escape(i)}] {escape(t)}" for i, t in options)
+        label = "buttons" if kind == "buttons" else "list"
+        console.print(f"{prefix} [magenta]{label}:[/magenta] [bold]{shown}[/bold]  [dim](/tap ID)[/dim]")
+    elif message.get("content_sid"):
         variables = message.get("content_variables") or "{}"
         console.print(
             f"{prefix} [magenta]template {escape(message['content_sid'])} {escape(variables)}[/magenta]"
@@ -173,7 +186,7 @@ def run_chat(
     poller = threading.Thread(target=feed.run, name="chat-feed", daemon=True)
     poller.start()
     try:
-        _loop(sender, console, input_fn)
+        _loop(sender, console, input_fn, feed)
     finally:
         feed.stop.set()
         poller.join(timeout=POLL_WAIT_SECONDS + 6)
@@ -183,7 +196,7 @@ def run_chat(
         sender.http.close()
 
 
-def _loop(sender: _Sender, console: Console, input_fn: Callable[[str], str]) -> None:
+def _loop(sender: _Sender, console: Console, input_fn: Callable[[str], str], feed: _Feed | None = None) -> None:
     while True:
         try:
             line = input_fn("you › ").strip()
@@ -199,6 +212,8 @@ def _loop(sender: _Sender, console: Console, input_fn: Callable[[str], str]) -> 
                 console.print(f"[dim]{HELP}[/dim]")
             elif command == "/image":
                 sender.image(rest, console)
+            elif command == "/tap":
+                _tap(sender, console, feed, rest.strip())
             elif command == "/button":
                 payload, _, title = rest.strip().partition(" ")
                 if not payload:
@@ -209,6 +224,24 @@ def _loop(sender: _Sender, console: Console, input_fn: Callable[[str], str]) -> 
                 sender.send(console, body=line)
         except ChatError as exc:
             console.print(f"[red]{escape(str(exc))}[/red]")
+
+
+def _tap(sender: _Sender, console: Console, feed: _Feed | None, wanted: str) -> None:
+    """Tap a choice of the bot's latest buttons or list, as WhatsApp reports it (payload / list id)."""
+    kind, options = "", []
+    if feed is not None:
+        with feed.lock:
+            kind, options = feed.options
+    match = next(((i, t) for i, t in options if i == wanted), None)
+    if match is None:
+        shown = ", ".join(i for i, _ in options) or "none"
+        console.print(f"[yellow]No such choice {escape(wanted)!r} (choices: {escape(shown)})[/yellow]")
+        return
+    choice_id, title = match
+    if kind == "list":
+        sender.send(console, body=title, list_id=choice_id)
+    else:
+        sender.send(console, body=title, button_payload=choice_id)
 
 
 class _Sender:
@@ -240,6 +273,7 @@ class _Sender:
         body: str = "",
         media: list[tuple[str, str]] | None = None,
         button_payload: str | None = None,
+        list_id: str | None = None,
     ) -> None:
         """POST one signed inbound webhook and print any synchronous TwiML reply.
 
@@ -253,12 +287,15 @@ class _Sender:
             account_sid=self.account_sid,
             media=media or [],
             button_payload=button_payload,
+            list_id=list_id,
         )
         headers = {
             "X-Twilio-Signature": sign(self.auth_token, self.signed_url, params),
             "User-Agent": "TwilioProxy/1.1",
             "I-Twilio-Idempotency-Token": str(uuid.uuid4()),
         }
+        with contextlib.suppress(requests.RequestException):  # Twilio saw it first: the window opens
+            self.http.post(self.standin + "/_standin/inbound", data={"From": self.member}, timeout=5)
         try:
             response = self.http.post(self.webhook, data=params, headers=headers, timeout=15)
         except requests.RequestException as exc:
@@ -268,8 +305,6 @@ class _Sender:
         if response.status_code != 200:
             console.print(f"[red]The app answered HTTP {response.status_code} to the webhook.[/red]")
             return
-        with contextlib.suppress(requests.RequestException):  # Twilio saw it: the window is open
-            self.http.post(self.standin + "/_standin/inbound", data={"From": self.member}, timeout=5)
         for text in _twiml_replies(response.text):
             print_bot(console, {"body": text})
 

@@ -58,6 +58,12 @@ def serve(host: str, port: int | None) -> None:
             port=urlparse(app.config["TWILIO_API_BASE_URL"]).port or 80,
         )
         standin.start()
+        import threading
+
+        from content.registry import register_with_standin
+
+        # A fresh stand-in knows no templates: create and approve them again (in the background).
+        threading.Thread(target=register_with_standin, args=(app,), name="inaam-templates", daemon=True).start()
     port = port or app.config["PORT"]
     payout_standin = None
     if app.config["RAZORPAYX_STANDIN"]:
@@ -135,6 +141,7 @@ def _warm_up() -> None:
 def scheduler() -> None:
     """Run periodic jobs (the sweepers) with RQ's cron scheduler (needs REDIS_URL); survives Redis outages."""
     from bot.logs import capture_stderr
+    from campaigns.sending import tick as campaigns_tick
     from workers import jobs
     from workers.queue import DEFAULT_QUEUE, DEFAULT_SWEEP_EVERY_SECONDS, OUTBOX_SWEEP_EVERY_SECONDS
     from workers.supervise import run_scheduler
@@ -150,6 +157,7 @@ def scheduler() -> None:
         every = int(os.environ.get("INAAM_SWEEP_EVERY_SECONDS") or DEFAULT_SWEEP_EVERY_SECONDS)
         cron.register(jobs.sweep, DEFAULT_QUEUE, interval=every)
         cron.register(jobs.sweep_outbox, DEFAULT_QUEUE, interval=OUTBOX_SWEEP_EVERY_SECONDS)
+        cron.register(campaigns_tick, DEFAULT_QUEUE, interval=DEFAULT_SWEEP_EVERY_SECONDS)
         register_periodic(cron, DEFAULT_QUEUE)
 
     run_scheduler(app, register)
@@ -229,8 +237,9 @@ def rep_add(name: str, phone: str, poster: Path | None) -> None:
     except RepExists:
         raise click.ClickException(f"a rep with phone {phone} already exists") from None
     link = enrollment_link(app.config["TWILIO_WHATSAPP_FROM"], code)
-    path = write_poster(poster or Path(f"rep-{code}.png"), link=link, program_name=app.config["PROGRAM"].name,
-                        rep_name=name.strip(), rep_code=code)
+    program = app.config["PROGRAM"]
+    path = write_poster(poster or Path(f"rep-{code}.png"), link=link, program_name=program.name,
+                        rep_name=name.strip(), rep_code=code, program_names=program.names)
     click.echo(f"Rep code: {code}")
     click.echo(f"Enrollment link: {link}")
     click.echo(f"Poster: {path}")
@@ -263,10 +272,14 @@ from admin.cli import register as _register_admin  # noqa: E402
 from bench.cli import register as _register_bench  # noqa: E402
 from bot.cli_claims import register as _register_claims  # noqa: E402
 from bot.cli_content import register as _register_content  # noqa: E402
+from campaigns.cli import register as _register_campaigns  # noqa: E402
+from handoff.cli import register as _register_handoff  # noqa: E402
 
 _register_claims(main)
 _register_admin(main)
 _register_content(main)
+_register_campaigns(main)
+_register_handoff(main)
 _register_bench(main)
 from payouts.cli import register as _register_payouts  # noqa: E402
 

@@ -61,7 +61,7 @@ def qr_issue(sku: str, points: int, count: int, name: str | None, regions: str, 
     write_csv(csv, labels)
     with Progress(transient=True, disable=as_json) as progress:
         task = progress.add_task(f"Writing {count:,} labels", total=count)
-        write_sheet_pdf(pdf, labels, program_name=app.config["PROGRAM"].name,
+        write_sheet_pdf(pdf, labels, program_name=app.config["PROGRAM"].name, program_names=app.config["PROGRAM"].names,
                         progress=lambda n: progress.update(task, completed=n))
     if as_json:
         click.echo(json.dumps({"batch": batch_id, "sku": sku, "points": points, "count": count, "regions": prefixes,

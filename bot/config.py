@@ -146,7 +146,7 @@ def _messaging_settings(env: Mapping[str, str], cfg: Mapping[str, Any]) -> dict[
     elif cfg["TWILIO_API_BASE_URL"] == defaults.DEFAULT_TWILIO_API_BASE_URL:
         out["TWILIO_CONTENT_BASE_URL"] = defaults.DEFAULT_TWILIO_CONTENT_BASE_URL
     else:
-        out["TWILIO_CONTENT_BASE_URL"] = cfg["TWILIO_API_BASE_URL"]  # a stand-in serves both
+        out["TWILIO_CONTENT_BASE_URL"] = None  # a stand-in serves both: follow TWILIO_API_BASE_URL
     try:
         out["TEMPLATES"] = load_templates(env.get("INAAM_TEMPLATES_FILE", "").strip() or None)
     except TemplateError as exc:
@@ -159,6 +159,11 @@ def _messaging_settings(env: Mapping[str, str], cfg: Mapping[str, Any]) -> dict[
     )
     out["CAMPAIGN_PARALLEL"] = _positive_int(
         "INAAM_CAMPAIGN_PARALLEL", env.get("INAAM_CAMPAIGN_PARALLEL", str(defaults.DEFAULT_CAMPAIGN_PARALLEL))
+    )
+    daily = env.get("INAAM_WHATSAPP_DAILY_LIMIT", "0").strip() or "0"
+    out["CAMPAIGN_DAILY_LIMIT"] = 0 if daily == "0" else _positive_int("INAAM_WHATSAPP_DAILY_LIMIT", daily)
+    out["CAMPAIGN_THREADS"] = _positive_int(
+        "INAAM_CAMPAIGN_THREADS", env.get("INAAM_CAMPAIGN_THREADS", str(defaults.DEFAULT_CAMPAIGN_THREADS))
     )
     out["HANDOFF_TIMEOUT_MINUTES"] = _positive_int(
         "INAAM_HANDOFF_TIMEOUT_MINUTES",

@@ -50,5 +50,7 @@ DEFAULT_CAMPAIGN_BATCH = 200
 """Recipients one campaign job claims at a time."""
 DEFAULT_CAMPAIGN_PARALLEL = 4
 """Campaign batch jobs running at once (spread over however many workers there are)."""
+DEFAULT_CAMPAIGN_THREADS = 8
+"""Sending threads per campaign lane: each send waits on the database and Twilio, not the CPU."""
 DEFAULT_HANDOFF_TIMEOUT_MINUTES = 240
 """A conversation handed to a person returns to the bot after this long without an agent reply."""

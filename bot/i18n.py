@@ -1,7 +1,8 @@
 """Message catalogs (gettext .po via Babel) and locale-aware formatting.
 
 Why: every sentence a member sees is a msgid looked up in the catalogs of
-``locales/<lang>/LC_MESSAGES/`` (en, hi, ur): ``messages.po`` for the conversation core, and one
+``locales/<lang>/LC_MESSAGES/`` (en, hi, ur, and hi_Latn: Hindi in Latin letters, as most members in
+Uttar Pradesh type it on WhatsApp): ``messages.po`` for the conversation core, and one
 ``<capability>.po`` per capability (payouts, campaigns, admin…), merged into one catalog per language.
 Catalogs are compiled in memory at first use, so a fresh checkout needs no build step; numbers use
 Indian grouping (1,23,456) and dates are shown in IST.
@@ -23,13 +24,17 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
-LANGUAGES = ("en", "hi", "ur")
-"""Supported reply languages, in menu order."""
+LANGUAGES = ("en", "hi", "ur", "hi_Latn")
+"""Supported reply languages, in menu order (``hi_Latn``: Hindi written in Latin letters)."""
 
 DEFAULT_LANGUAGE = "en"
+WHATSAPP_LANGUAGE = {"hi_Latn": "hi"}
+"""The language a template is registered under with WhatsApp, where ours has no code of its own."""
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 IST = ZoneInfo("Asia/Kolkata")
-_BABEL_LOCALE = {"en": "en_IN", "hi": "hi_IN", "ur": "ur_IN"}
+_BABEL_LOCALE = {"en": "en_IN", "hi": "hi_IN", "ur": "ur_IN", "hi_Latn": "hi_Latn"}
+_DAY_PATTERN = {"hi": "d MMMM yyyy", "ur": "d MMMM yyyy"}
+"""Hindi and Urdu show full month names ('2 दिसंबर 2026'): the abbreviation sign ('2 दिस॰') reads badly."""
 _lock = threading.Lock()
 
 
@@ -88,6 +93,11 @@ def translate(lang: str, msgid: str, **params: object) -> str:
     return text.format(**params) if params else text
 
 
+def whatsapp_language(lang: str) -> str:
+    """WhatsApp's language code for reply language ``lang`` (Roman Hindi templates are Hindi)."""
+    return WHATSAPP_LANGUAGE.get(lang, lang)
+
+
 def format_number(n: int) -> str:
     """Indian digit grouping: 123456 -> '1,23,456'."""
     return format_decimal(n, locale="en_IN", group_separator=True)
@@ -106,11 +116,12 @@ def to_ist(when: dt.datetime) -> dt.datetime:
 
 
 def format_day(lang: str, when: dt.datetime | dt.date) -> str:
-    """A date as members read it, in IST: '23 Nov 2026' / '23 नव॰ 2026'."""
+    """A date as members read it, in IST: '23 Nov 2026' / '23 नवंबर 2026' / '23 نومبر 2026'."""
     day = to_ist(when).date() if isinstance(when, dt.datetime) else when
-    return format_date(day, "d MMM yyyy", locale=_BABEL_LOCALE.get(lang, "en_IN"))
+    return format_date(day, _DAY_PATTERN.get(lang, "d MMM yyyy"), locale=_BABEL_LOCALE.get(lang, "en_IN"))
 
 
 def format_moment(lang: str, when: dt.datetime) -> str:
     """Date and time in IST: '23 Nov 2026, 6:05 pm'."""
-    return format_datetime(to_ist(when), "d MMM yyyy, h:mm a", tzinfo=IST, locale=_BABEL_LOCALE.get(lang, "en_IN"))
+    pattern = _DAY_PATTERN.get(lang, "d MMM yyyy") + ", h:mm a"
+    return format_datetime(to_ist(when), pattern, tzinfo=IST, locale=_BABEL_LOCALE.get(lang, "en_IN"))

@@ -71,6 +71,12 @@ class Program:
     invoice: InvoiceRules = field(default_factory=InvoiceRules)
     redemption: RedemptionRules = field(default_factory=RedemptionRules)
     source: str = ""
+    names: dict[str, str] = field(default_factory=dict, compare=False)
+    """The programme's name per reply language (``[program.names]``); ``name`` where one is missing."""
+
+    def name_for(self, lang: str) -> str:
+        """The programme's name as members of ``lang`` know it ("इनाम रिवॉर्ड्स", "انعام ریوارڈز")."""
+        return self.names.get(lang) or self.name
 
     def tier_for(self, lifetime_points: int) -> Tier | None:
         """The highest tier whose threshold the member's lifetime earnings reach."""
@@ -174,7 +180,8 @@ def parse_program(data: dict[str, Any], *, source: str = "", base_dir: Path | No
     where = "program"
     _check_keys(
         prog,
-        {"name", "welcome_bonus", "point_value_paise", "inactivity_timeout_minutes", "support_phone", "terms_url"},
+        {"name", "names", "welcome_bonus", "point_value_paise", "inactivity_timeout_minutes", "support_phone",
+         "terms_url"},
         where,
     )
     tiers_raw = data.get("tiers", [])
@@ -203,7 +210,23 @@ def parse_program(data: dict[str, Any], *, source: str = "", base_dir: Path | No
         invoice=_invoice_rules(claims.get("invoice", {}), base_dir or Path.cwd()),
         redemption=redemption,
         source=source,
+        names=_names(prog, where),
     )
+
+
+def _names(table: dict[str, Any], where: str) -> dict[str, str]:
+    """A ``names = { hi = "…", ur = "…" }`` table: a non-empty name per known reply language."""
+    from bot.i18n import LANGUAGES
+
+    raw = table.get("names", {})
+    if not isinstance(raw, dict):
+        raise ProgramError(f"{where}.names must be a table of language = name")
+    for lang, value in raw.items():
+        if lang not in LANGUAGES:
+            raise ProgramError(f"{where}.names.{lang}: unknown language (use one of {', '.join(LANGUAGES)})")
+        if not isinstance(value, str) or not value.strip():
+            raise ProgramError(f"{where}.names.{lang} must be a non-empty string")
+    return {lang: value.strip() for lang, value in raw.items()}
 
 
 def load_program(path: str | Path | None = None) -> Program:

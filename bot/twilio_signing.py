@@ -36,7 +36,9 @@ def whatsapp_address(phone: str) -> str:
     return WHATSAPP_PREFIX + bare
 
 
-def _message_type(media: Sequence[tuple[str, str]], button_payload: str | None) -> str:
+def _message_type(media: Sequence[tuple[str, str]], button_payload: str | None, list_id: str | None) -> str:
+    if list_id is not None:
+        return "interactive"
     if button_payload is not None:
         return "button"
     if not media:
@@ -55,6 +57,7 @@ def inbound_params(
     button_payload: str | None = None,
     profile_name: str | None = None,
     message_sid: str | None = None,
+    list_id: str | None = None,
 ) -> dict[str, str]:
     """Return the form parameters of a real WhatsApp inbound-message webhook.
 
@@ -67,6 +70,7 @@ def inbound_params(
         button_payload: set for a quick-reply tap (adds ``ButtonText``/``ButtonPayload``).
         profile_name: the sender's WhatsApp profile name, if any.
         message_sid: fixed SID (default: a fresh ``SM…``, or ``MM…`` when media is attached).
+        list_id: set for a list-picker selection (adds ``ListId``/``ListTitle``; ``body`` is the item).
 
     Returns:
         The parameter mapping (all values strings), ready to sign and POST form-encoded.
@@ -75,6 +79,8 @@ def inbound_params(
     sid = message_sid or new_sid("MM" if media else "SM")
     if button_payload is not None and not body:
         body = button_payload
+    if list_id is not None and not body:
+        body = list_id
     params = {
         "MessageSid": sid,
         "SmsSid": sid,
@@ -88,7 +94,7 @@ def inbound_params(
         "WaId": sender.removeprefix(WHATSAPP_PREFIX + "+"),
         "SmsStatus": "received",
         "ApiVersion": "2010-04-01",
-        "MessageType": _message_type(media, button_payload),
+        "MessageType": _message_type(media, button_payload, list_id),
         "ReferralNumMedia": "0",
     }
     if profile_name is not None:
@@ -99,6 +105,9 @@ def inbound_params(
     if button_payload is not None:
         params["ButtonText"] = body
         params["ButtonPayload"] = button_payload
+    if list_id is not None:
+        params["ListId"] = list_id
+        params["ListTitle"] = body
     return params
 
 

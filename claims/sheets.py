@@ -3,8 +3,11 @@
 Design: a print run is 100,000 labels or more, so the PDF is written directly, page by page, by a
 small writer here instead of a layout library: each QR is a 1-bit inline image (one bit per
 module, ASCII-hex, drawn scaled without interpolation so it stays sharp at any zoom), the text uses
-the PDF base-14 fonts (nothing embedded), and every page's content stream is Flate-compressed and
-written out at once, so memory stays flat and 100,000 labels take well under a minute.
+the PDF base-14 fonts for Latin, and every page's content stream is Flate-compressed and written out
+at once, so memory stays flat and 100,000 labels take well under a minute. The Hindi and Urdu lines
+(programme name, call to action) are set once per sheet with the Noto fonts and libraqm shaping
+(``bot.typeset``) as 600 dpi images that every label references: shaped Devanagari and Nastaliq
+in a hand-written PDF would otherwise need a full CID-font and shaping pipeline.
 
 Each QR uses error correction Q with a fixed mask pattern: segno's mask search is pure Python
 (about 2 ms per symbol, over three minutes per 100,000) and any mask is valid per ISO/IEC 18004;
@@ -44,6 +47,20 @@ DEFAULT_QR_MASK = 2
 
 _FONTS = {"F1": "Helvetica", "F2": "Helvetica-Bold", "F3": "Courier-Bold"}
 
+IMAGE_DPI = 600
+"""Resolution of the Hindi/Urdu text images: sharp at any print size a label is read at."""
+
+
+class _Image(NamedTuple):
+    """A grayscale image placed on every label: its XObject name, pixels and size in points."""
+
+    name: str
+    width_px: int
+    height_px: int
+    data: bytes
+    width_pt: float
+    height_pt: float
+
 
 class Label(NamedTuple):
     """One printed coupon: the canonical code (QR payload), the product SKU and its points."""
@@ -75,14 +92,16 @@ def write_sheet_pdf(
     labels: Iterable[Label],
     *,
     program_name: str,
+    program_names: dict[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Write A4 pages of labels: QR, printed code, SKU, points and program name.
+    """Write A4 pages of labels: QR, printed code, SKU, points, programme name and call to action.
 
     Args:
         path: the PDF to create.
         labels: consumed lazily, one page at a time.
-        program_name: printed on every label (Latin-1 only; other characters print as "?").
+        program_name: printed on every label in Latin letters (Latin-1; other characters print as "?").
+        program_names: the programme's name per language; Hindi and Urdu ones are printed under it.
         progress: called after each page with the number of labels written so far.
 
     Returns:
@@ -90,19 +109,20 @@ def write_sheet_pdf(
     """
     per_page = DEFAULT_COLUMNS * DEFAULT_ROWS
     count = 0
+    images = _text_images(program_name, program_names or {})
     with open(path, "wb") as fh:
-        pdf = _PdfWriter(fh)
+        pdf = _PdfWriter(fh, images)
         page: list[Label] = []
         for label in labels:
             page.append(Label(*label))
             if len(page) == per_page:
-                pdf.add_page(_page_content(page, program_name))
+                pdf.add_page(_page_content(page, program_name, images))
                 count += len(page)
                 page = []
                 if progress:
                     progress(count)
         if page or not count:
-            pdf.add_page(_page_content(page, program_name))
+            pdf.add_page(_page_content(page, program_name, images))
             count += len(page)
             if progress:
                 progress(count)
@@ -110,7 +130,39 @@ def write_sheet_pdf(
     return count
 
 
-def _page_content(labels: list[Label], program_name: str) -> bytes:
+def _text_images(program_name: str, names: dict[str, str]) -> list[_Image]:
+    """The Hindi/Urdu lines of every label, set once: local programme names, then the call to action."""
+    from bot.i18n import translate
+
+    cell_w = (PAGE_WIDTH - 2 * DEFAULT_MARGIN) / DEFAULT_COLUMNS
+    room = cell_w - DEFAULT_QR_SIDE - 18
+    out = [_image(f"Name{lang.title()}", names[lang], 8.0 if lang == "hi" else 10.0, room) for lang in ("hi", "ur")
+           if names.get(lang) and names[lang] != program_name]
+    half = (cell_w - 16) / 2
+    out += [_image("CtaHi", translate("hi", "print.label_cta"), 7.5, half),
+            _image("CtaUr", translate("ur", "print.label_cta"), 10.0, half)]
+    return out
+
+
+def _image(name: str, text: str, height_pt: float, max_width_pt: float) -> _Image:
+    """``text`` set at 600 dpi, cropped to its ink, ``height_pt`` tall (narrower if it would be too wide)."""
+    from PIL import Image, ImageOps
+
+    from bot.typeset import line_image
+
+    px = round(height_pt / 72 * IMAGE_DPI)
+    line = line_image(text, px)
+    flat = Image.new("L", line.size, 255)
+    flat.paste(line.convert("L"), (0, 0), line)
+    box = ImageOps.invert(flat).getbbox() or (0, 0, flat.width, flat.height)
+    flat = flat.crop(box)
+    width_pt = height_pt * flat.width / flat.height
+    scale = min(1.0, max_width_pt / width_pt)
+    return _Image(name, flat.width, flat.height, zlib.compress(flat.tobytes(), 9), width_pt * scale,
+                  height_pt * scale)
+
+
+def _page_content(labels: list[Label], program_name: str, images: list[_Image] | None = None) -> bytes:
     cell_w = (PAGE_WIDTH - 2 * DEFAULT_MARGIN) / DEFAULT_COLUMNS
     cell_h = (PAGE_HEIGHT - 2 * DEFAULT_MARGIN) / DEFAULT_ROWS
     room = cell_w - DEFAULT_QR_SIDE - 18
@@ -129,15 +181,41 @@ def _page_content(labels: list[Label], program_name: str) -> bytes:
         qr_x, qr_y = x + 6, top - 6 - DEFAULT_QR_SIDE
         parts.append(_qr_image(label.code_text, qr_x, qr_y, DEFAULT_QR_SIDE))
         tx = qr_x + DEFAULT_QR_SIDE + 6
+        by_name = {im.name: im for im in images or []}
+        y = top - 14
+        parts.append(f"BT /F2 {program_size:.1f} Tf {tx:.2f} {y:.2f} Td ({program}) Tj ET")
+        y -= 3
+        for key in ("NameHi", "NameUr"):
+            if key in by_name:
+                y -= by_name[key].height_pt
+                parts.append(_place(by_name[key], tx, y))
+                y -= 2.5
+        y -= 9
+        sku = _pdf_string(str(label.sku)[: int(room / (8 * 0.56)) - 4])
+        parts.append(f"BT /F1 8 Tf {tx:.2f} {y:.2f} Td (SKU {sku}) Tj ET")
+        y -= 16
+        parts.append(f"BT /F2 14 Tf {tx:.2f} {y:.2f} Td ({int(label.points)} PTS) Tj ET")
+        y -= 10
+        parts.append(f"BT /F1 6 Tf {tx:.2f} {y:.2f} Td ({_pdf_string(_english_cta())}) Tj ET")
+        band = qr_y - 1.5  # under the QR, above the printed code: the call to action in Hindi and Urdu
+        for key, cx in (("CtaHi", x + 8), ("CtaUr", x + 8 + (cell_w - 16) / 2)):
+            if key in by_name:
+                parts.append(_place(by_name[key], cx, band - by_name[key].height_pt))
         parts.append(
-            f"BT /F2 {program_size:.1f} Tf {tx:.2f} {top - 20:.2f} Td ({program}) Tj "
-            f"/F1 8 Tf 0 -14 Td (SKU {_pdf_string(str(label.sku)[: int(room / (8 * 0.56)) - 4])}) Tj "
-            f"/F2 14 Tf 0 -20 Td ({int(label.points)} PTS) Tj "
-            f"/F1 6 Tf 0 -12 Td (Scan or type the code) Tj ET "
             f"BT /F3 11 Tf {x + 8:.2f} {top - cell_h + 10:.2f} Td "
             f"({_pdf_string(printed(label.code_text))}) Tj ET"
         )
     return "\n".join(parts).encode("latin-1")
+
+
+def _place(image: _Image, x: float, y: float) -> str:
+    return f"q {image.width_pt:.2f} 0 0 {image.height_pt:.2f} {x:.2f} {y:.2f} cm /{image.name} Do Q"
+
+
+def _english_cta() -> str:
+    from bot.i18n import translate
+
+    return translate("en", "print.label_cta")
 
 
 def _qr_image(text: str, x: float, y: float, side: float) -> str:
@@ -173,14 +251,23 @@ class _PdfWriter:
 
     _PAGES, _RESOURCES, _FIRST_FREE = 2, 3, 4 + len(_FONTS)
 
-    def __init__(self, fh: BinaryIO) -> None:
+    def __init__(self, fh: BinaryIO, images: list[_Image] | None = None) -> None:
         self.fh = fh
         self.offsets: dict[int, int] = {}
         self.pages: list[int] = []
         self.next_id = self._FIRST_FREE
         fh.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
         fonts = " ".join(f"/{name} {4 + i} 0 R" for i, name in enumerate(_FONTS))
-        self._object(self._RESOURCES, f"<< /Font << {fonts} >> >>".encode())
+        xobjects = []
+        for image in images or []:
+            (obj_id,) = self._ids(1)
+            self._object(obj_id, (
+                f"<< /Type /XObject /Subtype /Image /Width {image.width_px} /Height {image.height_px} "
+                f"/ColorSpace /DeviceGray /BitsPerComponent 8 /Interpolate true /Filter /FlateDecode "
+                f"/Length {len(image.data)} >>\nstream\n").encode() + image.data + b"\nendstream")
+            xobjects.append(f"/{image.name} {obj_id} 0 R")
+        extra = f" /XObject << {' '.join(xobjects)} >>" if xobjects else ""
+        self._object(self._RESOURCES, f"<< /Font << {fonts} >>{extra} >>".encode())
         for i, base in enumerate(_FONTS.values()):
             self._object(
                 4 + i,

@@ -41,7 +41,9 @@ def typed_codes(text: str) -> tuple[list[str], list[str]] | None:
         rest = rest.replace(code, "", 1)
     if found:
         return (found, []) if len(rest) <= MAX_LEFTOVER else None
-    if len(rest) == CODE_LENGTH - 1 and all(ch in ALPHABET for ch in rest) and re.search(r"\d", rest):
+    typed = "".join(w for w in _WORDS.split(text.casefold()) if w and w not in FILLERS)
+    # A real digit as typed (not an O or I read as 0/1): "mistri kab aayega" is 15 letters, not a code.
+    if len(rest) == CODE_LENGTH - 1 and all(ch in ALPHABET for ch in rest) and re.search(r"\d", typed):
         return [], [rest]
     return None
 

@@ -8,6 +8,7 @@ The base URL is config (``TWILIO_CONTENT_BASE_URL``), so the stand-in serves the
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,8 @@ from twilio.rest.content.v1.content import ContentList
 from twilio.rest.content.v1.content.approval_create import ApprovalCreateList
 
 from bot.twilio_client import client_for
+
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # it logs every request's headers at INFO
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ exactly like the typed choice.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -25,24 +26,44 @@ LIST_BUTTON_MAX = 20
 BODY_MAX = 1024
 
 
-def offer(turn: Turn, kind: str, options: list[tuple[str, str]], *, prompt: str, replaces: str,
+NUMBERED_LINE = re.compile(r"^\s*[0-9०-९۰-۹٠-٩]{1,2}[.)]\s+.*$")
+
+
+def offer(turn: Turn, replaces: str, options: list[tuple[str, str]] | None = None, *, prompt: str | None = None,
           button: str | None = None) -> None:
-    """Attach tappable choices to this turn's reply.
+    """Make this turn's numbered reply ``replaces`` tappable.
 
     Args:
-        kind: ``buttons`` (quick replies, at most 3) or ``list`` (list picker, at most 10).
-        options: ``(id, title)`` pairs; ``id`` is what the member would type.
-        prompt: the question shown above the buttons (the numbered reply without its numbered lines).
-        replaces: msgid of the numbered reply the buttons stand for.
-        button: the list picker's button label.
+        replaces: msgid of the reply (already said) whose numbered lines the choices stand for.
+        options: ``(id, title)`` pairs; ``id`` is what the member would type ("1", "2"…); default:
+            the reply's own numbered lines ("1. English" -> ("1", "English")).
+        prompt: the question above the choices (default: that reply without its numbered lines).
+        button: the list picker's button label (default: the catalog's "Choose").
+
+    Three short options become quick-reply buttons, up to ten a list picker; more stay text.
     """
+    text = next((t for m, t in reversed(turn.replies) if m == replaces), "")
+    if options is None:
+        options = [_split_numbered(line) for line in text.splitlines() if NUMBERED_LINE.match(line)]
+    if prompt is None:
+        prompt = "\n".join(line for line in text.splitlines() if not NUMBERED_LINE.match(line)).strip()
+    if not options:
+        return
+    buttons = len(options) <= MAX_BUTTONS and all(len(t) <= BUTTON_TITLE_MAX for _, t in options)
     turn.interactive = {
-        "type": kind,
+        "type": "buttons" if buttons else "list",
         "items": [{"id": i, "title": t} for i, t in options],
         "prompt": prompt,
         "replaces": replaces,
-        "button": button,
+        "button": None if buttons else (button or turn.t("menu.button")),
     }
+
+
+def _split_numbered(line: str) -> tuple[str, str]:
+    from flows.match import to_ascii_digits
+
+    number, _, title = line.strip().partition(" ")
+    return to_ascii_digits(number.rstrip(".)")), title.strip()
 
 
 def attach(spec: dict[str, Any] | None, texts: list[tuple[str, str]]) -> dict[str, Any] | None:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from twilio.rest import Client
 
-from bot.i18n import DEFAULT_LANGUAGE
+from bot.i18n import DEFAULT_LANGUAGE, whatsapp_language
 from content import api
 from content.templates import Template
 from storage.base import utcnow
@@ -62,7 +62,8 @@ def sync_templates(session: Session, client: Client, templates: dict[str, Templa
             if row.content_sid is None:
                 samples = {str(i): f"{{{name}}}" for i, name in enumerate(template.variables, start=1)}
                 row.content_sid = api.create_content(
-                    client, friendly_name=f"{template.name}_{lang}", language=lang, types=row.types,
+                    client, friendly_name=f"{template.name}_{lang.lower()}", language=whatsapp_language(lang),
+                    types=row.types,
                     variables=samples,
                 )
                 logger.info("Template %s/%s created as %s", template.name, lang, row.content_sid)
@@ -70,7 +71,7 @@ def sync_templates(session: Session, client: Client, templates: dict[str, Templa
                 current = api.fetch_approval(client, row.content_sid)
                 if current.status == ApprovalStatus.UNSUBMITTED.value:
                     api.request_approval(
-                        client, row.content_sid, name=f"{template.name}_{lang}", category=template.category
+                        client, row.content_sid, name=f"{template.name}_{lang.lower()}", category=template.category
                     )
                     current = api.fetch_approval(client, row.content_sid)
                 row.approval_status, row.rejection_reason = current.status, current.rejection_reason
@@ -126,7 +127,7 @@ def session_content_sid(session: Session, client: Client, lang: str, types: dict
         return cached
     row = session.scalar(select(ContentTemplate).where(ContentTemplate.name == name, ContentTemplate.lang == lang))
     if row is None or row.content_sid is None:
-        sid = api.create_content(client, friendly_name=name, language=lang, types=types,
+        sid = api.create_content(client, friendly_name=name, language=whatsapp_language(lang), types=types,
                                  variables={"1": "text"})
         try:
             with session.begin_nested():
@@ -145,7 +146,28 @@ def session_content_sid(session: Session, client: Client, lang: str, types: dict
     return sid
 
 
+def register_with_standin(app: Any) -> int:
+    """Embedded mode: the stand-in starts empty, so stored Content SIDs are void; register afresh."""
+    from sqlalchemy import delete
+
+    from storage.db import sessions
+
+    forget_cached()
+    try:
+        with sessions(app).begin() as session:
+            session.execute(delete(ContentTemplate))
+            rows = sync_templates(session, api.content_client(app.config), app.config["TEMPLATES"])
+    except Exception:  # the bot runs without templates; messages outside the window are then skipped
+        logger.exception("Stand-in: templates could not be registered")
+        return 0
+    logger.info("Stand-in: %s templates registered and approved", len(rows))
+    return len(rows)
+
+
 def forget_cached() -> None:
-    """Drop the process cache of session contents (tests that reset the stand-in)."""
+    """Drop the process cache of session contents and the Content API back-off (tests)."""
+    from content import window
+
     with _lock:
         _session_sids.clear()
+    window._content_down_until = 0.0

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -90,16 +91,23 @@ def _template_plan(session: Session, row: OutboundMessage, config: Any) -> SendP
                           "content_variables": json.dumps(numbered, ensure_ascii=False)})
 
 
+_content_down_until = 0.0
+"""While the Content API is failing, replies go as numbered text without retrying it each time."""
+CONTENT_RETRY_SECONDS = 60.0
+
+
 def _interactive_plan(session: Session, row: OutboundMessage, contact: Contact, client: Client) -> SendPlan | None:
+    global _content_down_until
     spec = row.interactive or {}
     types = interactive.content_types(spec)
-    if types is None:
+    if types is None or time.monotonic() < _content_down_until:
         return None
     try:
         sid = registry.session_content_sid(session, client, contact.lang or "en", types)
     except (TwilioException, TemplateError, OSError) as exc:
-        logger.warning("Outbound %s: interactive content unavailable (%s); numbered text instead",
-                       row.id, exc.__class__.__name__)
+        _content_down_until = time.monotonic() + CONTENT_RETRY_SECONDS
+        logger.warning("Outbound %s: interactive content unavailable (%s); numbered text for %.0f s",
+                       row.id, exc.__class__.__name__, CONTENT_RETRY_SECONDS)
         return None
     return SendPlan(args={"content_sid": sid,
                           "content_variables": json.dumps({"1": spec["body"]}, ensure_ascii=False)})

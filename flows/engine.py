@@ -105,7 +105,11 @@ class Turn:
     is_first_message: bool = False
     bypass_opt_out: bool = False
     value: Any = None
+    understanding: Any = None
+    """What the text asks for (``flows.intents.Understanding``), computed once by ``match.understood``."""
     replies: list[tuple[str, str]] = field(default_factory=list)
+    interactive: dict[str, Any] | None = None
+    """Tappable choices for the reply (``content.interactive.offer``)."""
 
     @property
     def lang(self) -> str:
@@ -235,11 +239,27 @@ def handle(turn: Turn) -> None:
         logger.warning("Contact %s: unknown stored flow %r reset", contact.id, contact.flow)
         finish(turn)
 
-    entries = [f for f in flows if not f.is_global and (contact.member or f.for_guests)]
+    _run_entries(turn)
+
+
+def _run_entries(turn: Turn) -> None:
+    contact = turn.contact
+    entries = [f for f in registered_flows() if not f.is_global and (contact.member or f.for_guests)]
     if _run_entry(turn, entries):
         return
     turn.say("common.not_understood")
     show_menu(turn)
+
+
+def redispatch(turn: Turn, understanding: Any) -> None:
+    """Handle the turn again as if its text had said ``understanding`` (a clarification was answered)."""
+    finish(turn)
+    turn.understanding = understanding
+    contact = turn.contact
+    flows = registered_flows()
+    if _run_entry(turn, [f for f in flows if f.is_global and (contact.member or f.for_guests)]):
+        return
+    _run_entries(turn)
 
 
 def _expire_if_idle(turn: Turn) -> None:
@@ -262,6 +282,9 @@ def show_menu(turn: Turn) -> None:
         lines.append(f"{i}. {turn.t(flow.menu_label or '')}")
     lines.append(turn.t("menu.footer"))
     turn.say_text("menu", "\n".join(lines))
+    from content.interactive import offer
+
+    offer(turn, "menu", prompt=f"{turn.t('menu.prompt')}\n{turn.t('menu.footer')}")
 
 
 def start_from_menu(turn: Turn, position: int) -> bool:

@@ -10,6 +10,7 @@ import re
 
 from bot.i18n import format_number, format_rupees
 from claims.gstin import is_valid
+from content.interactive import offer
 from flows import match
 from flows.engine import END, Flow, Turn, on, show_menu
 from flows.language import choose_language
@@ -23,17 +24,25 @@ ASK_LANGUAGE, ASK_NAME, ASK_ROLE, ASK_PIN, ASK_UPI, ASK_CONSENT = (
 ASK_GSTIN, ASK_FIRM = "ask_gstin", "ask_firm"
 
 ROLE_WORDS: dict[str, list[str]] = {
-    Role.CONTRACTOR.value: ["contractor", "thekedar", "ठेकेदार", "ٹھیکیدار"],
-    Role.MASON.value: ["mason", "mistri", "raj mistri", "मिस्त्री", "राजमिस्त्री", "مستری", "راج مستری"],
-    Role.ELECTRICIAN.value: ["electrician", "bijli mistri", "इलेक्ट्रीशियन", "बिजली मिस्त्री", "الیکٹریشن"],
-    Role.PLUMBER.value: ["plumber", "प्लंबर", "پلمبر"],
-    Role.PAINTER.value: ["painter", "पेंटर", "پینٹر"],
-    Role.RETAILER.value: ["retailer", "dealer", "dukandar", "दुकानदार", "डीलर", "ڈیلر", "دکاندار"],
-    Role.DISTRIBUTOR.value: ["distributor", "डिस्ट्रीब्यूटर", "वितरक", "ڈسٹری بیوٹر"],
+    Role.CONTRACTOR.value: ["contractor", "thekedar", "thekedaar", "thekadar", "theka", "builder", "ठेकेदार",
+                            "ठेका", "बिल्डर", "कॉन्ट्रैक्टर", "ٹھیکیدار", "ٹھیکے دار", "ٹھیکہ", "کنٹریکٹر", "بلڈر"],
+    Role.MASON.value: ["mason", "mistri", "mistry", "raj mistri", "rajmistri", "karigar", "मिस्त्री", "राजमिस्त्री",
+                       "राज मिस्त्री", "कारीगर", "मेसन", "مستری", "راج مستری", "کاریگر", "میسن"],
+    Role.ELECTRICIAN.value: ["electrician", "electrition", "bijli mistri", "bijli wala", "wireman", "bijli ka kaam",
+                             "इलेक्ट्रीशियन", "बिजली मिस्त्री", "बिजली वाला", "वायरमैन", "बिजली का काम", "الیکٹریشن",
+                             "بجلی مستری", "بجلی والا", "وائرمین", "بجلی کا کام"],
+    Role.PLUMBER.value: ["plumber", "plumbing", "nal wala", "pipe fitter", "प्लंबर", "प्लम्बर", "नल वाला", "پلمبر",
+                         "نل والا"],
+    Role.PAINTER.value: ["painter", "rangai", "putai", "paint ka kaam", "पेंटर", "रंगाई", "पुताई", "پینٹر",
+                         "رنگائی", "پتائی"],
+    Role.RETAILER.value: ["retailer", "dealer", "dukandar", "dukaandar", "shopkeeper", "shop", "dukan", "दुकानदार",
+                          "डीलर", "दुकान", "रिटेलर", "ڈیلر", "دکاندار", "دکان", "ریٹیلر"],
+    Role.DISTRIBUTOR.value: ["distributor", "wholesaler", "wholesale", "stockist", "डिस्ट्रीब्यूटर", "वितरक",
+                             "होलसेलर", "स्टॉकिस्ट", "ڈسٹری بیوٹر", "ڈسٹریبیوٹر", "ہول سیلر", "اسٹاکسٹ"],
 }
 """Answers accepted for each role besides its number."""
 
-choose_role = match.choice(ROLE_WORDS)
+choose_role = match.choice(ROLE_WORDS, labels="role.")
 
 
 def _begin(turn: Turn, rep_code: str | None) -> str:
@@ -44,8 +53,9 @@ def _begin(turn: Turn, rep_code: str | None) -> str:
         rep = rep_by_code(turn.session, rep_code)
         if rep is not None:
             turn.slots["rep_code"] = rep.code
-    turn.say("enroll.welcome", program=turn.program.name)
+    turn.say("enroll.welcome", program=turn.program.name_for(turn.lang))
     turn.say("language.ask")
+    offer(turn, "language.ask")
     return ASK_LANGUAGE
 
 
@@ -71,8 +81,14 @@ def got_language(turn: Turn) -> str:
 
 def got_name(turn: Turn) -> str:
     turn.slots["name"] = turn.value
-    turn.say_text("enroll.ask_role", _role_prompt(turn))
+    _ask_role(turn)
     return ASK_ROLE
+
+
+def _ask_role(turn: Turn) -> None:
+    turn.say_text("enroll.ask_role", _role_prompt(turn))
+    offer(turn, "enroll.ask_role", prompt=turn.t("enroll.role_prompt", name=turn.slots.get("name", "")),
+          button=turn.t("role.button"))
 
 
 def _role_prompt(turn: Turn) -> str:
@@ -83,7 +99,7 @@ def _role_prompt(turn: Turn) -> str:
 
 def bad_role(turn: Turn) -> None:
     turn.say("enroll.bad_role")
-    turn.say_text("enroll.ask_role", _role_prompt(turn))
+    _ask_role(turn)
 
 
 def got_role(turn: Turn) -> str:
@@ -142,7 +158,8 @@ def skipped_upi(turn: Turn) -> str:
 
 
 def _ask_consent(turn: Turn) -> str:
-    turn.say("enroll.ask_consent", program=turn.program.name, terms=turn.program.terms_url)
+    turn.say("enroll.ask_consent", program=turn.program.name_for(turn.lang), terms=turn.program.terms_url)
+    offer(turn, "enroll.ask_consent")
     return ASK_CONSENT
 
 

@@ -12,6 +12,10 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from flows import intents
+from flows import normalize as normalize_mod
+from flows.normalize import fold
+
 if TYPE_CHECKING:
     from flows.engine import Turn
 
@@ -29,36 +33,22 @@ _ROMAN_HINDUSTANI = {
     "madad", "hisab", "hisaab", "wapas", "bhasha", "zaban", "zubaan", "namaste", "salaam", "assalam",
 }
 _URDU_ROMAN_HINTS = {"shukriya", "zaban", "zubaan", "salaam", "assalam", "janab", "khuda", "hafiz"}
-
-INTENT_WORDS: dict[str, set[str]] = {
-    "menu": {"menu", "main menu", "hi", "hello", "helo", "hey", "namaste", "namaskar", "salaam", "assalam",
-             "मेनू", "मेन्यू", "नमस्ते", "नमस्कार", "مینو", "سلام", "آداب"},
-    "help": {"help", "madad", "sahayata", "मदद", "सहायता", "مدد", "?"},
-    "language": {"language", "lang", "bhasha", "zaban", "zubaan", "भाषा", "زبان"},
-    "stop": {"stop", "unsubscribe", "band karo", "band", "बंद", "बंद करो", "रोकें", "بند", "بند کرو"},
-    "start": {"start", "subscribe", "shuru", "resume", "शुरू", "شروع"},
-    "cancel": {"cancel", "back", "wapas", "radd", "exit", "रद्द", "वापस", "منسوخ", "واپس"},
-    "balance": {"balance", "bal", "points", "point", "kitna", "kitne", "बैलेंस", "पॉइंट", "पॉइंट्स", "अंक",
-                "शेष", "कितने", "بیلنس", "پوائنٹ", "پوائنٹس", "کتنے"},
-    "statement": {"statement", "history", "passbook", "transactions", "hisab", "hisaab", "details",
-                  "स्टेटमेंट", "हिसाब", "लेनदेन", "पासबुक", "حساب", "اسٹیٹمنٹ", "تفصیل"},
-    "redeem": {"redeem", "withdraw", "cash", "nikalne", "nikalna", "nikal", "paise", "paisa", "payout",
-               "पैसे", "निकालना", "निकालने", "भुगतान", "پیسے", "نکالنے", "نکالنا", "ادائیگی"},
+_ROMAN_HINDUSTANI |= {
+    "karna", "karni", "badlo", "bhejo", "bhejna", "dikhao", "nahi", "kitna", "kaise", "kaun", "kyun", "accha", "achha",
+    "theek", "thik", "bilkul", "haanji", "kripya", "bataiye", "dijiye", "kijiye", "mein", "hoon", "hun", "hu", "main",
+    "aapka", "apna", "dhanyawad", "mistri", "thekedar", "dukandar", "chahiye", "hisab", "lenden", "band", "kar", "do",
+    "ram", "bhaiya", "sahab", "ji", "jee", "raha", "rahi", "wala", "wali", "mujhko", "hamara", "batao", "kab",
 }
-"""Words and phrases per intent, in English, romanized Hindi/Urdu, Devanagari and Urdu script."""
-
-COMMAND_INTENTS = ("menu", "help", "language", "stop", "start", "cancel")
-"""Global commands: they must be (nearly) the whole message, so a sentence never triggers them."""
-
+_ROMAN_HINDUSTANI_FOLDED = {fold(w) for w in _ROMAN_HINDUSTANI | _URDU_ROMAN_HINTS} - {"do", "main", "band"}
 
 def to_ascii_digits(text: str) -> str:
     """'१२३' / '١٢٣' / '۱۲۳' -> '123' (any Unicode decimal digit)."""
-    return "".join(str(unicodedata.digit(ch)) if ch.isdigit() and not ch.isascii() else ch for ch in text)
+    return normalize_mod.to_ascii_digits(text)
 
 
 def normalize(text: str) -> str:
-    """Lower-case, NFKC, ASCII digits, punctuation removed, spaces collapsed."""
-    text = to_ascii_digits(unicodedata.normalize("NFKC", text)).casefold()
+    """Lower-case, NFKC, ASCII digits, punctuation removed, spaces collapsed (spelling kept)."""
+    text = normalize_mod.clean(text)
     text = "".join(" " if _is_punctuation(ch) else ch for ch in text)
     return " ".join(text.split())
 
@@ -71,46 +61,49 @@ def _is_punctuation(ch: str) -> bool:
 
 
 def detect_language(text: str) -> str | None:
-    """Guess the writer's language from script and words: 'hi', 'ur', 'en' or None (no letters)."""
+    """Guess the writer's language from script and words: 'hi', 'ur', 'en', 'hi_Latn' or None (no letters).
+
+    Hindi or Urdu typed in Latin letters ("balance kitna hai", "shukriya") gets Roman Hindi replies.
+    """
     if _DEVANAGARI.search(text):
         return "hi"
     if _ARABIC.search(text):
         return "ur"
-    words = set(normalize(text).split())
+    words = set(fold(text).split())
     if not any(w.isalpha() for w in words):
         return None
-    if words & _URDU_ROMAN_HINTS:
-        return "ur"
-    if words & _ROMAN_HINDUSTANI:
-        return "hi"
+    if words & _ROMAN_HINDUSTANI_FOLDED:
+        return "hi_Latn"
     return "en"
 
 
-def intent_of(text: str) -> str | None:
-    """The intent a short free-text message expresses, or None.
+def understand(text: str) -> intents.Understanding:
+    """What a free-text message asks for (see ``flows.intents``)."""
+    return intents.understand(text)
 
-    Commands need the message to be the command (up to two extra words like 'please'); other
-    intents may appear inside a short sentence ('balance kitna hai', 'mera point').
+
+def intent_of(text: str) -> str | None:
+    """The request a free-text message makes with confidence, or None (small talk is no request).
+
+    A menu line typed back gives its flow's own intent where one offers the same label ("My points
+    balance" -> ``balance``), else ``open:<flow>``.
     """
-    norm = normalize(text)
-    if not norm:
-        return "help" if text.strip() == "?" else None
-    for name in COMMAND_INTENTS:
-        words = INTENT_WORDS[name]
-        if norm in words:
-            return name
-        tokens = norm.split()
-        if len(tokens) <= 3 and tokens[0] in words and all(t in {"please", "pls", "karo", "kijiye", "ji"}
-                                                            for t in tokens[1:]):
-            return name
-    tokens = norm.split()
-    if len(tokens) > 8:
+    name = intents.understand(text).intent
+    table = intents.table()
+    if name is None or table[name].social:
         return None
-    for name in ("redeem", "statement", "balance"):
-        words = INTENT_WORDS[name]
-        if any(t in words for t in tokens) or any(" " in w and w in norm for w in words):
-            return name
-    return None
+    if name.startswith(intents.OPEN):
+        label = table[name].label
+        return next((other for other, i in table.items()
+                     if i.label == label and not other.startswith(intents.OPEN)), name)
+    return name
+
+
+def understood(turn: Turn) -> intents.Understanding:
+    """The turn's understanding, computed once per turn (or forced by a clarification answer)."""
+    if turn.understanding is None:
+        turn.understanding = intents.NOTHING if turn.media else intents.understand(turn.text)
+    return turn.understanding
 
 
 def _text(turn: Turn) -> str:
@@ -132,10 +125,10 @@ def has_media(turn: Turn) -> bool | None:
 
 
 def intent(name: str) -> Matcher:
-    """Match a free-text intent (see INTENT_WORDS)."""
+    """Match a free-text intent (declared with ``flows.intents.define``) understood with confidence."""
 
     def matcher(turn: Turn) -> bool | None:
-        return True if not turn.media and intent_of(turn.text) == name else None
+        return True if understood(turn).intent == name else None
 
     matcher.__name__ = f"intent_{name}"
     return matcher
@@ -168,39 +161,154 @@ def number(count: int) -> Matcher:
     return matcher
 
 
-def choice(options: dict[Any, Iterable[str]]) -> Matcher:
-    """Match a numbered option (1-based, in dict order) or one of its words; value is the key."""
+ANSWER_FILLERS = {fold(w) for w in (
+    "i", "am", "im", "an", "a", "as", "the", "my", "work", "job", "kaam", "karta", "karti", "karte", "hu", "hun",
+    "hoon", "hoo", "main", "mai", "me", "mein", "ka", "ki", "ke", "hai", "hain", "by", "profession", "se", "sir",
+    "ji", "jee", "bhai", "sahab", "please", "pls", "haan", "ha", "yes", "so", "mera", "meri", "mere", "apna",
+    "is", "doing", "मैं", "मै", "हूँ", "हूं", "हैं", "है", "का", "की", "के", "काम", "करता", "करती", "करते",
+    "मेरा", "मेरी", "जी", "भाई", "साहब", "हाँ", "हां", "पेशे", "से", "पेशा", "میں", "ہوں", "ہیں", "ہے", "کا", "کی",
+    "کے", "کام", "کرتا", "کرتی", "کرتے", "میرا", "میری", "جی", "بھائی", "صاحب", "ہاں", "پیشے", "پیشہ", "سے",
+)}
+"""Words around an answer that don't change it: "I am an electrician", "ठेकेदार हूँ", "main mistri hoon"."""
+
+
+def choice(options: dict[Any, Iterable[str]], *,
+           labels: str | Callable[[], dict[Any, list[str]]] | None = None) -> Matcher:
+    """Match a numbered option (1-based, in dict order) or its words inside a natural answer; value is the key.
+
+    ``labels`` names a msgid prefix (``"role."``: the option's label in every reply language), or returns
+    each option's labels: whatever the bot showed can be typed back. Answers with a negation match nothing.
+    """
     keys = list(options)
-    words = {normalize(w): k for k, ws in options.items() for w in ws}
+    extra_cache: dict[str, dict[str, Any]] = {}
+
+    def vocabulary() -> dict[str, Any]:
+        if "v" not in extra_cache:
+            words: dict[str, Any] = {}
+            for key, ws in options.items():
+                for w in ws:
+                    words.setdefault(fold(w), key)
+            if labels is not None:
+                for key, texts in _labels(labels, keys).items():
+                    for label in texts:
+                        words.setdefault(fold(label), key)
+                        for part in re.split(r"[/(),:]", label):
+                            if fold(part):
+                                words.setdefault(fold(part), key)
+            extra_cache["v"] = words
+        return extra_cache["v"]
 
     def matcher(turn: Turn) -> Any:
         norm = normalize(turn.text)
         if norm.isdigit() and 1 <= int(norm) <= len(keys):
             return keys[int(norm) - 1]
-        return words.get(norm)
+        return pick_option(turn.text, vocabulary(), count=len(keys), keys=keys)
 
     return matcher
 
 
-YES_WORDS = {"yes", "y", "ok", "okay", "agree", "i agree", "haan", "han", "ha", "ji", "ji haan", "theek",
-             "thik", "sahi", "हाँ", "हां", "जी", "जी हाँ", "ठीक", "सहमत", "ہاں", "جی", "جی ہاں", "ٹھیک", "منظور"}
-NO_WORDS = {"no", "n", "nahi", "nahin", "na", "disagree", "नहीं", "ना", "नही", "نہیں", "نا"}
-SKIP_WORDS = {"skip", "later", "baad mein", "baad me", "none", "no", "nahi", "nahin", "0", "-",
-              "छोड़ें", "बाद में", "नहीं", "چھوڑیں", "بعد میں", "نہیں"}
+def _labels(labels: str | Callable[[], dict[Any, list[str]]], keys: list[Any]) -> dict[Any, list[str]]:
+    if callable(labels):
+        return labels()
+    from bot.i18n import LANGUAGES, translate
+
+    return {key: [translate(lang, f"{labels}{key}") for lang in LANGUAGES] for key in keys}
+
+
+def numbered_labels(msgid: str, keys: Iterable[Any]) -> Callable[[], dict[Any, list[str]]]:
+    """Labels read from the numbered lines ("1. English") of ``msgid`` in every language, for ``choice``."""
+    ordered = list(keys)
+
+    def read() -> dict[Any, list[str]]:
+        from bot.i18n import LANGUAGES, translate
+
+        found: dict[Any, list[str]] = {key: [] for key in ordered}
+        for lang in LANGUAGES:
+            for m in re.finditer(r"^(\d+)\.\s*(.+)$", translate(lang, msgid), re.M):
+                if 1 <= int(m.group(1)) <= len(ordered):
+                    found[ordered[int(m.group(1)) - 1]].append(m.group(2).strip())
+        return found
+
+    return read
+
+
+def pick_option(text: str, words: dict[str, Any], *, count: int = 0, keys: list[Any] | None = None) -> Any:
+    """The one option a natural answer names (exactly, inside fillers, or with a typo), else None."""
+    key = fold(text)
+    if not key:
+        return None
+    if key in words:
+        return words[key]
+    tokens = key.split()
+    if any(t in intents.negations() for t in tokens):
+        return None
+    if keys and count:
+        numbers = [t for t in tokens if t.isdigit()]
+        rest = [t for t in tokens if not t.isdigit() and t not in ANSWER_FILLERS]
+        if len(numbers) == 1 and not rest and 1 <= int(numbers[0]) <= count:
+            return keys[int(numbers[0]) - 1]
+    found: set[Any] = set()
+    used: set[int] = set()
+    for phrase, value in sorted(words.items(), key=lambda kv: -len(kv[0])):
+        span = phrase.split()
+        for start in range(len(tokens) - len(span) + 1):
+            window = tokens[start:start + len(span)]
+            if set(range(start, start + len(span))) & used:
+                continue
+            if window == span or (len(span) == 1 and intents.close(window[0], span[0])):
+                found.add(value)
+                used |= set(range(start, start + len(span)))
+    rest = [t for i, t in enumerate(tokens) if i not in used and t not in ANSWER_FILLERS]
+    if len(found) == 1 and len(rest) <= 1:
+        return found.pop()
+    return None
+
+
+YES_WORDS = {"yes", "y", "ya", "yeah", "yep", "yup", "ok", "okay", "k", "agree", "agreed", "accept", "sure", "done",
+             "haan", "han", "ha", "haa", "haanji", "ji", "jee", "theek", "thik", "sahi", "bilkul", "zaroor", "jarur",
+             "zarur", "manzoor", "manjoor", "sahmat", "chalega", "kabool", "qubool", "hanji",
+             "हाँ", "हां", "हा", "जी", "ठीक", "सहमत", "मंज़ूर", "मंजूर", "बिल्कुल", "ज़रूर", "जरूर", "सही", "ओके",
+             "स्वीकार",
+             "ہاں", "جی", "ٹھیک", "منظور", "بالکل", "ضرور", "درست", "قبول", "اوکے", "متفق"}
+NO_WORDS = {"no", "n", "nope", "nahi", "nahin", "nai", "nhi", "na", "disagree", "refuse", "nako", "mat",
+            "नहीं", "ना", "नही", "न", "मत", "نہیں", "نا", "نہ", "مت", "نہی"}
+SKIP_WORDS = {"skip", "later", "baad mein", "baad me", "none", "no", "nahi", "nahin", "0", "-", "abhi nahi",
+              "not now", "baad", "no upi", "upi nahi hai", "nahi hai",
+              "छोड़ें", "बाद में", "नहीं", "अभी नहीं", "छोड़ो", "چھوڑیں", "بعد میں", "نہیں", "ابھی نہیں", "چھوڑو"}
+_YES = {fold(w) for w in YES_WORDS}
+_NO = {fold(w) for w in NO_WORDS}
+_SKIP = {fold(w) for w in SKIP_WORDS}
+_YES_FILLERS = ANSWER_FILLERS | {fold(w) for w in (
+    "i", "do", "am", "we", "it", "is", "hai", "hain", "ji", "jee", "sir", "please", "thanks", "thank", "you", "of",
+    "course", "all", "good", "fine", "absolutely", "definitely", "totally", "bhai", "sahab", "mujhe", "hamein", "hume",
+    "are", "main", "mai", "agree", "terms", "conditions", "manzoor", "manjoor")}
 
 
 def yes_no(turn: Turn) -> bool | None:
-    """'1'/yes-words -> True, '2'/no-words -> False."""
+    """'1'/yes in a natural answer ("haan ji", "جی ہاں", "I agree") -> True; '2'/no/negations -> False."""
     norm = normalize(turn.text)
-    if norm == "1" or norm in YES_WORDS:
+    if norm == "1":
         return True
-    if norm == "2" or norm in NO_WORDS:
+    if norm == "2":
         return False
+    tokens = fold(turn.text).split()
+    if not tokens:
+        return None
+    if tokens[0] == "1" and all(t in _YES or t in _YES_FILLERS for t in tokens[1:]):
+        return True
+    if tokens[0] == "2" and all(t in _NO or t in _YES_FILLERS or t in _YES for t in tokens[1:]):
+        return False
+    if any(t in _NO or t in intents.negations() for t in tokens):
+        return False if all(t in _NO or t in _YES or t in _YES_FILLERS or t in intents.negations()
+                            for t in tokens) else None
+    if any(t in _YES for t in tokens) and all(t in _YES or t in _YES_FILLERS for t in tokens):
+        return True
     return None
 
 
 def skip(turn: Turn) -> bool | None:
-    return True if normalize(turn.text) in SKIP_WORDS else None
+    key = fold(turn.text)
+    return True if key in _SKIP or normalize(turn.text) in SKIP_WORDS else None
 
 
 # India Post PIN codes: the first two digits name a postal circle; these prefixes are in use

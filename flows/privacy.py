@@ -10,6 +10,8 @@ from __future__ import annotations
 from bot.i18n import format_day, format_number, translate
 from flows import match
 from flows.engine import END, Flow, Turn, on
+from flows.intents import negations
+from flows.normalize import fold
 from storage.outbox import queue_reply
 from storage.privacy import erase, summary
 
@@ -22,14 +24,19 @@ MINE_WORDS = {"my", "mera", "meri", "mere", "hamara", "मेरा", "मेर
 SHOW_WORDS = {"show", "send", "see", "view", "what", "dikhao", "bhejo", "batao", "दिखाओ", "भेजो", "बताओ", "दिखाइए",
               "دکھائیں", "بھیجیں", "بتائیں", "دکھاؤ"}
 ERASED_MSGID = "privacy.erase.done"
+DATA_WORDS, DELETE_WORDS, MINE_WORDS, SHOW_WORDS = (
+    {fold(w) for w in words} for words in (DATA_WORDS, DELETE_WORDS, MINE_WORDS, SHOW_WORDS))
+"""Folded like every message (issue 12): "ख़त्म"/"खत्म", "ڈيٹا"/"ڈیٹا" are one word each."""
 
 
 def _words(turn: Turn) -> list[str]:
-    return match.normalize(turn.text).split() if not turn.media else []
+    return fold(turn.text).split() if not turn.media else []
 
 
 def wants_delete(turn: Turn) -> bool | None:
     words = _words(turn)
+    if set(words) & negations():
+        return None  # "mera data mat hatao" asks for nothing to be erased
     if 0 < len(words) <= 8 and DATA_WORDS & set(words) and DELETE_WORDS & set(words):
         return True
     return None

@@ -8,6 +8,8 @@ from __future__ import annotations
 from bot.i18n import format_day
 from flows import match, upi_steps
 from flows.engine import END, Flow, Turn, on
+from flows.intents import negations
+from flows.normalize import fold
 from payouts.service import profile_of
 from storage.crypto import mask_pan, mask_upi
 
@@ -21,18 +23,20 @@ _PIN = {"pin", "pincode", "पिन", "پن"}
 _PROFILE_WORDS = {"profile", "प्रोफ़ाइल", "प्रोफाइल", "پروفائل"}
 _PROFILE = {"profile", "my profile", "meri profile", "mera profile", "प्रोफ़ाइल", "प्रोफाइल", "मेरी प्रोफ़ाइल",
             "پروفائل", "میری پروفائل"}
+_CHANGE, _UPI, _NAME, _PIN, _PROFILE_WORDS, _PROFILE = (
+    {fold(w) for w in words} for words in (_CHANGE, _UPI, _NAME, _PIN, _PROFILE_WORDS, _PROFILE))
 
 
 def _wants(turn: Turn) -> str | None:
     """'upi' / 'name' / 'pin' for a change request, 'show' for 'profile', else None."""
     if turn.media:
         return None
-    norm = match.normalize(turn.text)
+    norm = fold(turn.text)  # one spelling per word (issue 12): nukta, Arabic keyboards, stretched letters
     if norm in _PROFILE:
         return "show"
     tokens = set(norm.split())
-    if len(tokens) > 8:
-        return None
+    if len(tokens) > 8 or tokens & negations():
+        return None  # "upi mat badlo" asks for nothing
     if not tokens & _CHANGE:
         return "show" if tokens & _PROFILE_WORDS else None
     if tokens & _UPI:

@@ -11,6 +11,7 @@ from sqlalchemy import event
 from bot.i18n import format_moment, format_number, format_rupees
 from flows import match, upi_steps
 from flows.engine import END, Flow, Turn, on
+from flows.intents import define
 from payouts import offers, service, tax, vouchers
 from payouts.models import OPEN_STATUSES, Redemption
 from payouts.rules import Reward
@@ -21,6 +22,24 @@ CHOOSE_REWARD, ASK_AMOUNT, CHOOSE_UPI, ASK_UPI, CONFIRM_HOLDER, ASK_PAN, ASK_PAN
     "choose_reward", "ask_amount", "choose_upi", "ask_upi", "confirm_holder", "ask_pan", "ask_pan_name", "confirm",
 )
 _AMOUNT = re.compile(r"^(?:₹|rs\.?|inr)?\s*([0-9][0-9,]*)\s*(?:₹|rs\.?|rupees?|rupaye|रुपये|रुपए|روپے)?$")
+
+define("redeem", label="menu.redeem",
+       words=["redeem", "redemption", "withdraw", "withdrawal", "cashout", "encash", "nikalna", "nikalne", "nikaalna",
+              "nikalo", "nikal", "nikaal", "bhunana", "bhunane", "bhunao", "bhuna", "payout", "रिडीम", "निकालना",
+              "निकालने", "निकालो", "निकाल", "भुनाना", "भुनाने", "भुनाओ", "भुना", "नकद", "ریڈیم", "نکالنا", "نکالنے",
+              "نکالو", "نکال", "بھنانا", "بھنانے", "بھناؤ", "بھنا", "نقد"],
+       weak=["paise", "paisa", "cash", "money", "rupees", "rupaye", "voucher", "vouchers", "पैसे", "पैसा", "रुपये",
+             "वाउचर", "कैश", "reward", "rewards", "gift", "payment", "paytm", "gpay", "phonepe", "इनाम",
+             "पेमेंट", "गिफ्ट", "انعام", "پیمنٹ", "گفٹ", "پیسے", "پیسہ", "روپے", "واؤچر", "کیش", "transfer", "bank",
+             "upi", "यूपीआई", "बैंक", "بینک"],
+       phrases=["paise chahiye", "cash chahiye", "upi mein bhejo", "bank mein daalo", "paisa kaise milega",
+                "points to cash", "convert points", "gift voucher", "voucher chahiye", "upi par bhejo",
+                "account mein bhejo", "transfer to bank", "transfer to upi", "पैसे चाहिए", "पैसे कैसे मिलेंगे",
+                "बैंक में डालो", "यूपीआई में भेजो", "پیسے چاہیے", "پیسے کیسے ملیں گے", "بینک میں ڈالو",
+                "paise kaise milenge", "paise kab milenge", "cash kaise milega", "get money", "get cash", "claim cash"],
+       cues=["points", "point", "account", "khata", "transfer", "send", "bhejo", "kaise", "how",
+             "want", "chahiye", "karna", "karne", "hain", "mere", "my", "पॉइंट्स", "पॉइंट", "बैंक", "खाते", "भेजो",
+             "कैसे", "करना", "پوائنٹس", "بینک", "کھاتے", "بھیجو", "کیسے", "کرنا", "all", "sab", "saare", "ab"])
 
 
 def _rewards(turn: Turn) -> list[Reward]:
@@ -39,8 +58,8 @@ def _balance(turn: Turn) -> int:
 
 
 def in_flight_text(turn: Turn, row: Redemption) -> str:
-    return turn.t("redeem.in_flight_detail", rupees=format_rupees(row.net_paise),
-                  since=format_moment(turn.lang, row.created_at))
+    msgid = "balance.review" if row.status == "review" else "redeem.in_flight_detail"
+    return turn.t(msgid, rupees=format_rupees(row.net_paise), since=format_moment(turn.lang, row.created_at))
 
 
 def start(turn: Turn) -> str | None:

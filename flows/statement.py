@@ -6,6 +6,7 @@ from bot.i18n import format_day, format_number, format_rupees
 from claims import history
 from flows import match
 from flows.engine import Flow, Turn, on
+from flows.intents import define
 from storage import ledger
 
 STATEMENT_LINES = 10
@@ -16,6 +17,25 @@ KNOWN_REASONS = {
     "redemption", "expiry", "adjustment", "tier_bonus",
 }
 """Ledger reasons with their own catalog line ``reason.<name>``; others show as 'adjustment'."""
+
+
+define("statement", label="menu.statement",
+       words=["statement", "statements", "ministatement", "history", "passbook", "transactions", "transaction",
+              "txn", "txns", "activity", "hisab", "hisaab", "hisaab-kitaab", "lenden", "entries", "entry", "records",
+              "record",
+              "ledger",
+              "स्टेटमेंट", "हिसाब", "लेनदेन", "पासबुक", "एंट्री", "एंट्रियां", "ब्यौरा", "विवरण", "रिकॉर्ड",
+              "حساب", "اسٹیٹمنٹ", "سٹیٹمنٹ", "اسٹیٹمینٹ", "پاسبک", "انٹری", "انٹریاں", "ریکارڈ", "تفصیل"],
+       phrases=["mini statement", "last 10", "last ten", "pichhli entry", "purani entry", "points ka hisab",
+                "kab kab mile",
+                "कब कब मिले", "کب کب ملے", "points history",
+                "kab kitne mile", "kahan se aaye", "where did my points come from", "len den", "pass book",
+                "पिछली एंट्री", "पॉइंट्स का हिसाब", "कहाँ से आए", "लेन देन", "پچھلی انٹری", "لین دین",
+                "پوائنٹس کا حساب", "پاس بک", "kis kis din", "account details", "khata details"],
+       weak=["khata", "khaata", "खाता", "کھاتہ", "کھاتا"],
+       cues=["dikhao", "show", "last", "pichhla", "pichhli", "pichle", "purana", "purani", "recent", "full", "poora",
+             "all", "sab", "mera", "points", "point", "पिछली", "पिछले", "पूरा", "सारा", "پچھلی", "پچھلے", "پورا",
+             "سارا", "details", "detail", "mini", "मिनी", "منی", "my", "send", "bhejo", "chahiye"])
 
 
 def show(turn: Turn) -> None:

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES="tesseract-ocr tesseract-ocr-eng tesseract-ocr-hin tesseract-ocr-urd poppler-utils chromium chromium-driver
   fonts-dejavu-core fonts-liberation fonts-noto-core fonts-freefont-ttf fonts-urw-base35 fonts-roboto
-  fonts-comic-neue fonts-dancingscript fonts-lohit-deva"
+  fonts-comic-neue fonts-dancingscript fonts-lohit-deva libraqm0"
 missing=""
 for pkg in $APT_PACKAGES; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"

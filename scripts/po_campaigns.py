@@ -41,9 +41,12 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "menu.button": ("Choose", "चुनिए", "منتخب کیجیے"),
     "menu.agent": ("Talk to a person", "किसी से बात करें", "کسی سے بات کریں"),
     "role.button": ("Choose your work", "अपना काम चुनिए", "اپنا کام منتخب کیجیے"),
-    "choice.yes": ("Yes", "हाँ", "ہاں"),
-    "choice.no": ("No", "नहीं", "نہیں"),
-    "choice.agree": ("Yes, I agree", "हाँ, मंज़ूर है", "جی ہاں، منظور ہے"),
+    "menu.prompt": ("What would you like to do?", "आप क्या करना चाहेंगे?", "آپ کیا کرنا چاہیں گے؟"),
+    "enroll.role_prompt": (
+        "Thanks, {name}. What is your work?",
+        "शुक्रिया, {name} जी। आप क्या काम करते हैं?",
+        "شکریہ، {name} صاحب۔ آپ کیا کام کرتے ہیں؟",
+    ),
     "handoff.opened": (
         "Sure. I'm passing this chat to a person from our team; they will reply here soon. You can write "
         "your question now.",
@@ -59,11 +62,6 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "चाहें तो अभी और जानकारी लिख सकते हैं।",
         "معاف کیجیے۔ میں نے کلیم {ref} ہماری ٹیم کو بھیج دیا ہے، کوئی ساتھی اسے جانچ کر یہیں جواب دے گا۔ آپ "
         "چاہیں تو ابھی مزید تفصیل لکھ سکتے ہیں۔",
-    ),
-    "handoff.already_open": (
-        "Our team already has your chat and will reply here.",
-        "आपकी बातचीत हमारी टीम के पास है, वे यहीं जवाब देंगे।",
-        "آپ کی بات چیت ہماری ٹیم کے پاس ہے، وہ یہیں جواب دیں گے۔",
     ),
     "handoff.closed": (
         "Our team has closed this conversation. I'm back: send MENU to see what you can do.",
@@ -88,14 +86,48 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
 }
 
 
+HI_LATN: dict[str, str] = {
+    "template.points_expiry": "Namaste {name} ji, aapke {points} points {date} ko khatm ho jaayenge. Coupon scan "
+                              "kijiye ya apne points dekhne ke liye BALANCE likhiye.",
+    "template.campaign_offer": "Namaste {name} ji! {offer} Aapka balance {points} points hai. Aage kya kar sakte "
+                               "hain, dekhne ke liye MENU likhiye.",
+    "template.claim_update": "Namaste {name} ji, aapke claim ke baare mein jaankari: {update} Koi sawaal ho to "
+                             "yahin jawaab dijiye.",
+    "template.handoff_reply": "Namaste {name} ji, hamari team ne aapke sawaal ka jawaab diya hai. Padhne ke liye "
+                              "is message ka jawaab dijiye.",
+    "menu.button": "Chuniye",
+    "menu.agent": "Kisi se baat karein",
+    "role.button": "Apna kaam chuniye",
+    "menu.prompt": "Aap kya karna chahenge?",
+    "enroll.role_prompt": "Shukriya, {name} ji. Aap kya kaam karte hain?",
+    "handoff.opened": "Zaroor. Main yeh baatcheet hamari team ke ek saathi ko de raha hoon, woh jald hi yahin "
+                      "jawaab denge. Aap apna sawaal abhi likh sakte hain.",
+    "handoff.dispute_opened": "Maaf kijiye. Maine claim {ref} hamari team ko bhej diya hai, koi saathi use jaanch "
+                              "kar yahin jawaab dega. Aap chahein to abhi aur jaankari likh sakte hain.",
+    "handoff.closed": "Hamari team ne yeh baatcheet band kar di hai. Ab main phir haazir hoon: aage kya kar sakte "
+                      "hain, dekhne ke liye MENU likhiye.",
+    "handoff.timed_out": "Maaf kijiye, hamari team samay par jawaab nahi de paayi. Filhaal main haazir hoon: "
+                         "vikalp dekhne ke liye MENU likhiye, ya jab chahein phir se kisi se baat karne ko kahiye.",
+    "campaign.bonus": "Bonus! Offer mein hissa lene ke liye {points} extra points. Ab aapka balance {balance} "
+                      "points hai.",
+}
+"""Hindi in Latin script (issue 12's fourth reply language), as people type it on WhatsApp."""
+
+
 def main() -> None:
     for index, lang in enumerate(("en", "hi", "ur")):
-        catalog = Catalog(locale=lang, project="inaam", version="0.1")
+        catalog = Catalog(locale=lang, project="inaam", version="0.1", fuzzy=False)
         for msgid, texts in MESSAGES.items():
             catalog.add(msgid, texts[index])
         path = ROOT / "locales" / lang / "LC_MESSAGES" / "campaigns.po"
         with path.open("wb") as fh:
             write_po(fh, catalog, width=0, omit_header=False)
+    assert set(HI_LATN) == set(MESSAGES), set(MESSAGES) ^ set(HI_LATN)
+    catalog = Catalog(locale="hi_Latn", project="inaam", version="0.1", fuzzy=False)
+    for msgid in MESSAGES:
+        catalog.add(msgid, HI_LATN[msgid])
+    with (ROOT / "locales" / "hi_Latn" / "LC_MESSAGES" / "campaigns.po").open("wb") as fh:
+        write_po(fh, catalog, width=0, omit_header=False)
 
 
 if __name__ == "__main__":

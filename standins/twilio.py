@@ -87,6 +87,7 @@ class TwilioStandIn:
         enforce_window: fail free-form messages outside the 24-hour window with 63016, as WhatsApp
             does (the window opens with an inbound message: `record_inbound` / `POST /_standin/inbound`).
         approval_delay: seconds before a submitted template is approved or rejected.
+        read_receipts: after `delivered`, the member reads it: a `read` callback follows.
     """
 
     def __init__(
@@ -99,11 +100,13 @@ class TwilioStandIn:
         status_callbacks: bool = True,
         enforce_window: bool = True,
         approval_delay: float = 0.0,
+        read_receipts: bool = False,
     ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.host = host
         self.status_callbacks = status_callbacks
+        self.read_receipts = read_receipts
         self.channel_install_sid = new_sid("XE")
         self._port, self._cdn_port = port, cdn_port
         self._cond = threading.Condition(threading.RLock())
@@ -410,6 +413,7 @@ class TwilioStandIn:
                 "index": self._index,
                 "media_url": form.getlist("MediaUrl"),
                 "content_sid": form.get("ContentSid") or None,
+                "content_types": self.window.content_types(form),
                 "content_variables": form.get("ContentVariables") or None,
                 "status_callback": form.get("StatusCallback") or None,
             }
@@ -426,7 +430,9 @@ class TwilioStandIn:
                 return
             error_code = self._undeliverable.get(bare(record["resource"]["to"]))
             refused = record.get("window_error")
-        steps = ("failed",) if refused else ("sent", "undelivered" if error_code else "delivered")
+        steps: tuple[str, ...] = ("failed",) if refused else ("sent", "undelivered" if error_code else "delivered")
+        if self.read_receipts and steps[-1] == "delivered":
+            steps += ("read",)
         error_code = refused or error_code
         for status in steps:
             with self._cond:

@@ -115,6 +115,24 @@ def render(types: dict[str, Any], variables: dict[str, str]) -> str:
     return ""
 
 
+def choices(types: dict[str, Any] | None) -> tuple[str, list[tuple[str, str]]]:
+    """What a phone shows to tap for a content: ``(kind, [(id, title)…])``, kind ``buttons``/``list``/``""``."""
+    types = types or {}
+    quick = types.get("twilio/quick-reply")
+    if isinstance(quick, dict):
+        return "buttons", [(a.get("id") or a["title"], a["title"]) for a in quick.get("actions") or []]
+    picker = types.get("twilio/list-picker")
+    if isinstance(picker, dict):
+        return "list", [(i["id"], i.get("description") or i["item"]) for i in picker.get("items") or []]
+    return "", []
+
+
+def as_text(message: dict[str, Any]) -> str:
+    """A message as a test reads it: the body, then each tappable choice as ``id. title``."""
+    _, options = choices(message.get("content_types"))
+    return "\n".join([message.get("body") or "", *(f"{i}. {t}" for i, t in options)]).strip()
+
+
 class ContentStore:
     """Content resources of one stand-in account, with their WhatsApp approval requests."""
 

@@ -70,6 +70,12 @@ class WindowRules:
             return None
         return 63016
 
+    def content_types(self, form: Any) -> dict[str, Any] | None:
+        """The ``types`` of the message's content (what the phone shows: buttons, list), if any."""
+        sid = form.get("ContentSid")
+        item = self.content.get(sid) if sid else None
+        return item["types"] if item else None
+
     def rendered_body(self, form: Any) -> str:
         item = self.content.get(form["ContentSid"]) or {}
         try:

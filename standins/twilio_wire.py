@@ -218,6 +218,8 @@ def callback_params(resource: dict[str, Any], channel_install_sid: str) -> dict[
             ChannelToAddress=bare(resource["to"]),
             StructuredMessage="false",
         )
+    if resource["status"] == "read":
+        params["EventType"] = "READ"
     if resource["error_code"]:
         params["ErrorCode"] = str(resource["error_code"])
         params["ChannelStatusMessage"] = resource["error_message"]

@@ -60,7 +60,9 @@ def store_inbound(session: Session, contact_id: int | None, params: dict[str, An
     stmt = (
         _insert(session)(InboundMessage)
         .values(message_sid=sid, contact_id=contact_id, body=params.get("Body", "") or "",
-                button_payload=params.get("ButtonPayload") or None, num_media=num_media, params=params,
+                button_payload=(params.get("ButtonPayload") or params.get("ListId") or None)[:256]
+                if (params.get("ButtonPayload") or params.get("ListId")) else None,
+                num_media=num_media, params=params,
                 raw_form=raw_form, normalized=notes or None, status=status, error=error, attempts=0,
                 received_at=utcnow())
         .on_conflict_do_nothing(index_elements=["message_sid"])

@@ -75,6 +75,7 @@ class Campaign(Base):
     filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     template: Mapped[str | None] = mapped_column(String(64))
     text: Mapped[str | None] = mapped_column(Text)
+    variables: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     outside_window: Mapped[str] = mapped_column(String(10), default="template")
     bonus_points: Mapped[int] = mapped_column(Integer, default=0)
     bonus_days: Mapped[int] = mapped_column(Integer, default=7)

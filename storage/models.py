@@ -104,7 +104,7 @@ class Member(Base):
     role: Mapped[str] = mapped_column(String(20))
     pin_code: Mapped[str] = mapped_column(String(6))
     upi_id: Mapped[str | None] = mapped_column(EncryptedString(255))  # Fernet-encrypted at rest
-    lang: Mapped[str] = mapped_column(String(5))
+    lang: Mapped[str] = mapped_column(String(16))
     rep_id: Mapped[int | None] = mapped_column(ForeignKey("reps.id"))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_accounts.id"), unique=True)
     consent_at: Mapped[dt.datetime]
@@ -127,7 +127,7 @@ class Contact(Base):
     id: Mapped[intpk]
     phone: Mapped[str] = mapped_column(String(20), unique=True)
     profile_name: Mapped[str | None] = mapped_column(String(120))
-    lang: Mapped[str | None] = mapped_column(String(5))
+    lang: Mapped[str | None] = mapped_column(String(16))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), unique=True)
     flow: Mapped[str | None] = mapped_column(String(40))
     state: Mapped[str | None] = mapped_column(String(40))

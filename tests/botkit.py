@@ -15,6 +15,7 @@ from rq import SimpleWorker
 
 from bot.twilio_signing import inbound_params, sign
 from standins.twilio import TwilioStandIn
+from standins.twilio_content import as_text
 from workers import runtime
 from workers.queue import get_queue
 
@@ -58,11 +59,12 @@ class WhatsAppUser:
     sent_sids: list[str] = field(default_factory=list)
 
     def send(self, body: str = "", *, media: list[tuple[bytes, str]] | None = None,
-             button: str | None = None, sid: str | None = None, run: bool = True) -> int:
+             button: str | None = None, sid: str | None = None, run: bool = True,
+             list_id: str | None = None) -> int:
         """POST one inbound message; returns the HTTP status. Runs queued jobs unless run=False."""
         media_refs = [(self.standin.add_media(data, ctype), ctype) for data, ctype in (media or [])]
         params = inbound_params(from_phone=self.phone, to=FROM, body=body, account_sid=SID, media=media_refs,
-                                button_payload=button, message_sid=sid, profile_name="Tester")
+                                button_payload=button, message_sid=sid, profile_name="Tester", list_id=list_id)
         self.sent_sids.append(params["MessageSid"])
         status = self.post(params)
         if run:
@@ -73,9 +75,9 @@ class WhatsAppUser:
         path = "/webhooks/twilio/messages"
         public = self.app.config["PUBLIC_BASE_URL"]
         sig = signature if signature is not None else sign(TOKEN, public + path, params)
+        if params.get("From"):
+            self.standin.record_inbound(params["From"])  # Twilio saw it first: the member's window opens
         resp = self.client.post(path, data=params, headers={"X-Twilio-Signature": sig})
-        if resp.status_code == 200 and params.get("From"):
-            self.standin.record_inbound(params["From"])  # Twilio saw it: the member's window is open
         return resp.status_code
 
     def replies(self) -> list[str]:
@@ -83,7 +85,7 @@ class WhatsAppUser:
         msgs = self.standin.messages(to=f"whatsapp:{self.phone}")
         new = msgs[self.seen :]
         self.seen = len(msgs)
-        return [m["body"] for m in new]
+        return [as_text(m) for m in new]  # the body and any buttons / list items, as "1. Title"
 
     def ask(self, body: str = "", **kwargs: Any) -> str:
         """Send and return the bot's reply text (all new messages joined)."""

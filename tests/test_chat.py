@@ -23,6 +23,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from bot.chat import run_chat
+from content.api import create_content
 from standins.twilio import TwilioStandIn
 
 SID = "AC" + "cd" * 16
@@ -65,6 +66,15 @@ def fake_app(
             reply = f"Got {len(media.content)} bytes of {media.headers['Content-Type']}"
         elif form.get("ButtonPayload"):
             reply = f"Tapped {form['ButtonPayload']}"
+        elif form.get("ListId"):
+            reply = f"Picked {form['ListId']} ({form['ListTitle']})"
+        elif form["Body"] == "menu":
+            client.content.base_url = standin.url
+            sid = create_content(client, friendly_name="menu", language="en", types={"twilio/list-picker": {
+                "body": "What would you like to do?", "button": "Choose",
+                "items": [{"id": "1", "item": "Balance"}, {"id": "2", "item": "Statement"}]}})
+            client.messages.create(from_=form["To"], to=form["From"], content_sid=sid)
+            reply = ""
         elif form["Body"] == "sync":
             reply, twiml = "", "<Response><Message>Inline reply</Message></Response>"
         else:
@@ -177,3 +187,14 @@ def test_messages_to_other_numbers_and_old_ones_are_not_shown(
     text = out.file.getvalue()
     assert "You said: hi" in text
     assert "sent before the chat" not in text and "someone else" not in text
+
+
+def test_list_picker_is_shown_and_tapped(fake_app: tuple[str, list[dict[str, str]]], standin: TwilioStandIn) -> None:
+    app_url, inbound = fake_app
+    out = console()
+    chat(app_url, standin, scripted(standin, ["menu", 1, "/tap 9", "/tap 2", 2, "/quit"]), out)
+    text = out.file.getvalue()
+    assert "list: [1] Balance  [2] Statement" in text
+    assert "No such choice '9'" in text
+    assert "Inaam › Picked 2 (Statement)" in text
+    assert (inbound[1]["ListId"], inbound[1]["Body"], inbound[1]["MessageType"]) == ("2", "Statement", "interactive")

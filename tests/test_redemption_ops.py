@@ -257,7 +257,8 @@ def test_expiry_reminders_go_out_once_as_templates(make_app, standin, rzp, monke
     assert send_reminders(sessions(app), program, today) == {30: 0, 7: 0, 1: 0}
     schedule_send(app, contact_id)
     run_jobs(app)
-    sent = [m for m in standin.messages(to=f"whatsapp:{u.phone}") if m["content_sid"]]
+    sent = [m for m in standin.messages(to=f"whatsapp:{u.phone}")  # templates, not enrollment's buttons
+            if m["content_sid"] and "twilio/text" in (m["content_types"] or {})]
     assert len(sent) == 2
     variables = json.loads(sent[-1]["content_variables"])
     assert variables["1"] == "Ramesh Kumar" and variables["2"] == "1,234"
@@ -278,4 +279,22 @@ def test_coupon_credit_reply_shows_tier_multiplier_and_promotion(user, app) -> N
     statement = user.ask("statement")
     assert "Tier bonus" in statement
     with sessions(app)() as s:
+        assert ledger.verify(s) == []
+
+
+def test_erasure_removes_upi_and_pan_but_keeps_the_books(make_app, standin, rzp) -> None:  # type: ignore[no-untyped-def]
+    from storage.privacy import erase
+
+    app = make_app(**payout_env(rzp))
+    u = WhatsAppUser(client=app.test_client(), standin=standin, app=app)
+    member_id = _enroll(u, app, 3000)
+    for msg in ("redeem", "1", "100", "1", "1", "ABCPK1234L", "Ramesh Kumar", "YES"):
+        u.ask(msg)
+    with sessions(app).begin() as s:
+        erase(s, s.get(Member, member_id))
+    with sessions(app)() as s:
+        row = s.scalar(select(Redemption))
+        prof = s.get(PayoutProfile, member_id)
+        assert row.vpa is None and row.holder_name is None and row.net_paise == 10_000
+        assert prof.pan is None and prof.upi_holder_name is None and prof.fund_account_ref is None
         assert ledger.verify(s) == []

@@ -67,7 +67,7 @@ def test_serve_then_chat_enrolls_and_answers_balance(tmp_path: Path) -> None:
             try:
                 if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or busy starting
                 time.sleep(0.2)
         else:
             pytest.fail("inaam serve did not come up")

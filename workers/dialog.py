@@ -88,7 +88,8 @@ def drain_contact(factory: sessionmaker[Session], contact_id: int, *, program: A
                 msg.attempts += 1
                 ctx = engine.Context(program=program, settings=settings)
                 turn = run_turn(session, contact, msg, ctx)
-                queue_reply(session, contact, turn.replies, inbound_id=msg.id, bypass_opt_out=turn.bypass_opt_out)
+                queue_reply(session, contact, turn.replies, inbound_id=msg.id, bypass_opt_out=turn.bypass_opt_out,
+                            interactive=turn.interactive)
                 msg.status = InboundStatus.DONE.value
                 msg.processed_at = utcnow()
         except DBAPIError:

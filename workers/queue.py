@@ -115,6 +115,7 @@ def start_embedded_worker(app: Any) -> threading.Thread:
             logger.exception("Embedded worker stopped")
 
     def clock() -> None:
+        from campaigns.sending import tick as campaigns_tick
         from workers import jobs
 
         ticks = 0
@@ -124,6 +125,7 @@ def start_embedded_worker(app: Any) -> threading.Thread:
                 enqueue_due_retries(queue)
                 if ticks % DEFAULT_SWEEP_EVERY_SECONDS == 0:
                     enqueue(app, jobs.sweep, job_id=f"sweep-{ticks}")  # a kept job keeps its id taken
+                    enqueue(app, campaigns_tick, job_id=f"campaigns-tick-{ticks}")  # schedules, bonuses, time-outs
                 elif ticks % OUTBOX_SWEEP_EVERY_SECONDS == 0:
                     enqueue(app, jobs.sweep_outbox, job_id=f"sweep-outbox-{ticks}")
                 from payouts.schedule import embedded_tick

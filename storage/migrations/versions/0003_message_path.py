@@ -1,7 +1,7 @@
 """message path: send attempts, raw inbound form, media retry bookkeeping
 
 Revision ID: 0003
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02 04:40:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import storage.base
 
 revision: str = '0003'
-down_revision: str | Sequence[str] | None = '0007'
+down_revision: str | Sequence[str] | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

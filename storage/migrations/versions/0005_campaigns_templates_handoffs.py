@@ -30,6 +30,7 @@ def upgrade() -> None:
     sa.Column('filters', sa.JSON(), nullable=False),
     sa.Column('template', sa.String(length=64), nullable=True),
     sa.Column('text', sa.Text(), nullable=True),
+    sa.Column('variables', sa.JSON(), nullable=False),
     sa.Column('outside_window', sa.String(length=10), nullable=False),
     sa.Column('bonus_points', sa.Integer(), nullable=False),
     sa.Column('bonus_days', sa.Integer(), nullable=False),
