@@ -128,13 +128,6 @@ def _warm_up() -> None:
     registered_flows()
     for lang in LANGUAGES:
         catalog(lang)
-    import threading
-
-    from claims.vision import ppocr
-
-    # The second recognizer's models load once per worker process, in the background: coupon jobs
-    # start at once, and an invoice job that needs them waits on the loader's lock.
-    threading.Thread(target=ppocr.warm_up, name="ppocr-warm-up", daemon=True).start()
 
 
 @main.command()
