@@ -100,6 +100,7 @@ def test_worker_and_scheduler_survive_redis_and_postgres_outages(tmp_path: Path,
         pytest.skip("PostgreSQL server binaries not installed")
     from storage.migrate import upgrade
 
+    standin.record_inbound(f"whatsapp:{PHONE}")  # the member wrote earlier: Twilio's window is open too
     redis_server, pg = PrivateRedis(tmp_path / "redis"), PrivatePostgres(tmp_path / "pg")
     redis_server.start()
     pg.init()
