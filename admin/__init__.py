@@ -37,6 +37,7 @@ def _load_views() -> Any:
     from admin import (  # noqa: F401  (each module adds its routes to the blueprint)
         views_audit,
         views_auth,
+        views_campaigns,
         views_claims,
         views_coupons,
         views_dashboard,

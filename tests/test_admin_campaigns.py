@@ -1,0 +1,127 @@
+"""Campaign screens: create with filters, preview, send (reaches the Twilio stand-in), schedule, pause,
+resume, cancel, the report with its funnel chart and CSV; admins write, reviewers only read; audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from bot.i18n import IST
+from content.api import content_client
+from content.registry import sync_templates
+from storage.admin_models import AuditEntry
+from storage.db import sessions
+from storage.messaging_models import Campaign
+from tests.adminkit import SQLITE_ONLY, Console, make_user
+from tests.botkit import run_jobs
+from tests.campaignkit import Seed, seed
+
+OFFER = "Double points on OPC 53 cement this week."
+FORM = {"name": "Diwali masons", "roles": ["contractor"], "content": "template", "template": "campaign_offer",
+        "var_offer": OFFER, "bonus_points": "0", "bonus_days": "7"}
+
+
+def _audit(app, action: str) -> list[AuditEntry]:
+    with sessions(app)() as db:
+        return list(db.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+
+
+def _status(app, cid: int) -> str:
+    with sessions(app)() as db:
+        return db.get(Campaign, cid).status
+
+
+def _create(console: Console, **changes: object) -> int:
+    resp = console.post("/admin/campaigns/new", {**FORM, **changes}, form_page="/admin/campaigns/new")
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    return int(resp.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+
+
+@SQLITE_ONLY
+def test_campaign_created_previewed_and_sent_from_the_console(app, standin) -> None:
+    make_user(app)
+    make_user(app, "reviewer@brand.in", "reviewer")
+    seed(app, [Seed("+919800000011", name="Suresh Yadav", lang="hi", wrote_hours_ago=2),
+               Seed("+919800000012", name="Imran Khan", lang="ur", wrote_hours_ago=30),
+               Seed("+919800000013", name="Anil Verma", role="mason", lang="en")])
+    with sessions(app).begin() as s:
+        sync_templates(s, content_client(app.config), app.config["TEMPLATES"])
+    admin = Console(app)
+    form = admin.text("/admin/campaigns/new")
+    assert 'name="var_offer"' in form and "Roman Hindi" in form
+    # no CSRF token: refused; bad input: a clear message, nothing saved
+    assert admin.client.post("/admin/campaigns/new", data=FORM).status_code == 400
+    bad = admin.post("/admin/campaigns/new", {**FORM, "template": "", "roles": ["pilot"]},
+                     form_page="/admin/campaigns/new")
+    assert bad.status_code == 400 and "choose a template" in bad.get_data(as_text=True)
+    bad = admin.post("/admin/campaigns/new", {**FORM, "balance_above": "lots"}, form_page="/admin/campaigns/new")
+    assert bad.status_code == 400 and "whole number" in bad.get_data(as_text=True)
+    cid = _create(admin)
+    page = admin.text(f"/admin/campaigns/{cid}")
+    assert "Members who match now" in page and "Suresh Yadav" in page and "Imran Khan" in page
+    assert "Anil Verma" not in page and OFFER in page and "Trade: contractor" in page
+    # a reviewer reads but cannot create or send
+    reviewer = Console(app, "reviewer@brand.in")
+    assert "send-now" not in reviewer.text(f"/admin/campaigns/{cid}")
+    assert reviewer.get("/admin/campaigns/new").status_code == 403
+    assert reviewer.post(f"/admin/campaigns/{cid}/send", {"when": "now"},
+                         form_page="/admin/campaigns").status_code == 403
+    # send now: the lanes run and both members get it (text inside the window, the template outside)
+    resp = admin.post(f"/admin/campaigns/{cid}/send", {"when": "now"}, form_page=f"/admin/campaigns/{cid}")
+    assert resp.status_code == 302
+    run_jobs(app)
+    inside = standin.messages(to="whatsapp:+919800000011")
+    outside = standin.messages(to="whatsapp:+919800000012")
+    assert len(inside) == 1 and inside[0]["body"].startswith("नमस्ते Suresh जी! Double points")
+    assert len(outside) == 1 and outside[0]["content_sid"]
+    assert standin.messages(to="whatsapp:+919800000013") == []
+    assert _status(app, cid) == "done"
+    report = admin.text(f"/admin/campaigns/{cid}")
+    assert 'id="funnel-chart"' in report and "<svg" in report and "Message statuses" in report
+    listing = admin.text("/admin/campaigns")
+    assert "Diwali masons" in listing and 'class="badge done"' in listing
+    csv_text = admin.get(f"/admin/campaigns/{cid}/report.csv").get_data(as_text=True)
+    assert csv_text.lstrip("\ufeff").startswith("member_id,name,phone") and len(csv_text.splitlines()) == 3
+    assert admin.get(f"/admin/campaigns/{cid}/funnel.svg").data.startswith(b"<svg")
+    assert [e.target_id for e in _audit(app, "campaign.create")] == [str(cid)]
+    send = _audit(app, "campaign.send")
+    assert len(send) == 1 and send[0].after["audience"] == 2 and send[0].actor == "admin@brand.in"
+    assert any(e.target_type == "campaign" for e in _audit(app, "export.csv"))
+    assert admin.get("/admin/campaigns/999").status_code == 404
+
+
+@SQLITE_ONLY
+def test_schedule_pause_resume_and_cancel_from_the_console(app, standin) -> None:
+    make_user(app)
+    seed(app, [Seed(f"+9198000002{i:02d}", wrote_hours_ago=1) for i in range(3)])
+    admin = Console(app)
+    later = _create(admin, name="Next week", content="text", text="Namaste {name}, aapke {points} points!",
+                    outside_window="skip", template="")
+    at = (dt.datetime.now(IST) + dt.timedelta(days=2)).replace(second=0, microsecond=0)
+    past = admin.post(f"/admin/campaigns/{later}/send", {"when": "later", "at": "2020-01-01T10:00"},
+                      form_page=f"/admin/campaigns/{later}", follow=True)
+    assert "has passed" in past.get_data(as_text=True) and _status(app, later) == "draft"
+    admin.post(f"/admin/campaigns/{later}/send", {"when": "later", "at": at.strftime("%Y-%m-%dT%H:%M")},
+               form_page=f"/admin/campaigns/{later}")
+    with sessions(app)() as db:
+        campaign = db.get(Campaign, later)
+        assert campaign.status == "scheduled"
+        scheduled = campaign.scheduled_at.replace(tzinfo=campaign.scheduled_at.tzinfo or dt.UTC)
+        assert scheduled == at.astimezone(dt.UTC)
+    admin.post(f"/admin/campaigns/{later}/cancel", {}, form_page=f"/admin/campaigns/{later}")
+    assert _status(app, later) == "cancelled" and standin.messages() == []
+    now = _create(admin, name="Now")
+    admin.post(f"/admin/campaigns/{now}/send", {"when": "now"}, form_page=f"/admin/campaigns/{now}")
+    admin.post(f"/admin/campaigns/{now}/pause", {}, form_page=f"/admin/campaigns/{now}")
+    assert _status(app, now) == "paused"
+    run_jobs(app)
+    assert standin.messages() == []  # paused before the lanes ran
+    again = admin.post(f"/admin/campaigns/{now}/pause", {}, form_page=f"/admin/campaigns/{now}", follow=True)
+    assert "only a sending one can be paused" in again.get_data(as_text=True)
+    admin.post(f"/admin/campaigns/{now}/resume", {}, form_page=f"/admin/campaigns/{now}")
+    run_jobs(app)
+    assert len(standin.messages()) == 3 and _status(app, now) == "done"
+    actions = [e.action for e in _audit(app, "campaign.schedule") + _audit(app, "campaign.cancel")
+               + _audit(app, "campaign.pause") + _audit(app, "campaign.resume")]
+    assert actions == ["campaign.schedule", "campaign.cancel", "campaign.pause", "campaign.resume"]
