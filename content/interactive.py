@@ -59,6 +59,16 @@ def offer(turn: Turn, replaces: str, options: list[tuple[str, str]] | None = Non
     }
 
 
+def offer_yes_no(turn: Turn, replaces: str, *, yes: str, no: str, prompt: str | None = None) -> None:
+    """Two quick-reply buttons for a yes/no step: ids "1" and "2", read by ``flows.match.yes_no``
+    exactly as the typed 1 / 2 (or YES / NO, हाँ / नहीं, ہاں / نہیں) are.
+
+    Args:
+        yes, no: msgids of the buttons' titles (at most 20 characters in every language).
+    """
+    offer(turn, replaces, [("1", turn.t(yes)), ("2", turn.t(no))], prompt=prompt)
+
+
 def _split_numbered(line: str) -> tuple[str, str]:
     from flows.match import to_ascii_digits
 

@@ -6,6 +6,7 @@ a name is a name: command words ("balance", "menu") are never taken as one.
 from __future__ import annotations
 
 from bot.i18n import format_day
+from content.interactive import offer
 from flows import match, upi_steps
 from flows.engine import END, Flow, Turn, on
 from flows.intents import negations
@@ -78,13 +79,18 @@ def start(turn: Turn) -> str | None:
     if wanted == "pin":
         turn.say("profile.ask_pin")
         return ASK_PIN
+    return _show(turn)
+
+
+def _show(turn: Turn) -> str:
+    """The profile with its choices; "1. UPI ID / 2. Name / 3. PIN code" become three buttons."""
     turn.say_text("profile.title", profile_text(turn))
+    offer(turn, "profile.title")
     return MENU
 
 
 def show_from_menu(turn: Turn) -> str:
-    turn.say_text("profile.title", profile_text(turn))
-    return MENU
+    return _show(turn)
 
 
 _choose = match.choice({"upi": ["upi"], "name": ["name", "naam", "नाम", "نام"], "pin": ["pin", "pin code", "पिन"]})

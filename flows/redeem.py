@@ -9,6 +9,7 @@ import re
 from sqlalchemy import event
 
 from bot.i18n import format_moment, format_number, format_rupees
+from content.interactive import offer_yes_no
 from flows import match, upi_steps
 from flows.engine import END, Flow, Turn, on
 from flows.intents import define
@@ -162,6 +163,7 @@ def got_amount(turn: Turn) -> str | None:
     assert member is not None
     if member.upi_id:
         turn.say("redeem.use_stored_upi", upi=mask_upi(member.upi_id))
+        offer_yes_no(turn, "redeem.use_stored_upi", yes="redeem.button_same_upi", no="redeem.button_other_upi")
         return CHOOSE_UPI
     turn.say("upi.ask")
     return ASK_UPI
@@ -290,6 +292,7 @@ def _summary(turn: Turn) -> str:
                       net=format_rupees(q.tds.net_paise), upi=mask_upi(turn.slots["vpa"]),
                       name=turn.slots.get("holder", ""))
     turn.say_text("redeem.summary", "\n".join([head, _tds_line(turn, q), turn.t("redeem.confirm_hint")]))
+    offer_yes_no(turn, "redeem.summary", yes="redeem.button_yes", no="redeem.button_no")
     return CONFIRM
 
 
@@ -372,6 +375,7 @@ def _after_commit(turn: Turn, redemption_id: int) -> None:
 
 def bad_confirm(turn: Turn) -> None:
     turn.say("redeem.bad_confirm")
+    offer_yes_no(turn, "redeem.bad_confirm", yes="redeem.button_yes", no="redeem.button_no")
 
 
 FLOW = Flow(

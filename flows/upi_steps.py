@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from content.interactive import offer
 from flows import match
 from flows.engine import Turn
 from payouts.provider import Beneficiary, ProviderError
@@ -107,10 +108,10 @@ def validate(turn: Turn, vpa: str) -> str | None:
 
 
 def ask_holder_confirmation(turn: Turn) -> None:
-    if turn.slots.get("holder_checked"):
-        turn.say("upi.confirm_holder", name=turn.slots["holder"], upi=mask_upi(turn.slots["vpa"]))
-    else:
-        turn.say("upi.confirm_unchecked", upi=mask_upi(turn.slots["vpa"]))
+    """"Paying RAMESH KUMAR at ra••••sh@okaxis — right?" with Yes / No buttons (typed 1 / 2 / YES work too)."""
+    msgid = "upi.confirm_holder" if turn.slots.get("holder_checked") else "upi.confirm_unchecked"
+    turn.say(msgid, name=turn.slots["holder"], upi=mask_upi(turn.slots["vpa"]))
+    offer(turn, msgid)  # the sentence's own "1. Yes / 2. No" lines become the buttons
 
 
 def save_confirmed(turn: Turn) -> None:

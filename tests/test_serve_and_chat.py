@@ -78,6 +78,7 @@ def test_serve_then_chat_enrolls_and_answers_balance(tmp_path: Path) -> None:
         assert "welcome bonus of 100 points" in out
         assert "Your balance on" in out and "100 points, worth ₹25" in out
         assert "Paying RAMESH KUMAR at ra••••ar@okaxis" in out and "on its way" in out
+        assert "[1] Yes  [2] No" in out and "[1] Yes, confirm  [2] No, cancel" in out  # buttons shown, /tap-able
         # The local RazorpayX settles the payout and posts a signed webhook; the member gets the UTR.
         deadline, paid = time.monotonic() + 30, []
         while time.monotonic() < deadline and not paid:
