@@ -41,6 +41,7 @@ def _load_views() -> Any:
         views_claims,
         views_coupons,
         views_dashboard,
+        views_handoffs,
         views_members,
         views_payouts,
         views_reps,

@@ -29,17 +29,19 @@ MAX_FAILURES_PER_IP = 30
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-AREAS = ("dashboard", "claims", "members", "coupons", "reps", "payouts", "campaigns", "users", "audit", "api")
+AREAS = ("dashboard", "claims", "members", "coupons", "reps", "payouts", "campaigns", "handoffs", "users", "audit",
+         "api")
 """Console areas; ``can(role, area, write)`` decides access."""
 
 _WRITE = {
     AdminRole.ADMIN.value: set(AREAS),
-    AdminRole.REVIEWER.value: {"claims", "members"},
+    AdminRole.REVIEWER.value: {"claims", "members", "handoffs"},
     AdminRole.REP.value: set(),
 }
 _READ = {
     AdminRole.ADMIN.value: set(AREAS),
-    AdminRole.REVIEWER.value: {"dashboard", "claims", "members", "coupons", "reps", "payouts", "campaigns"},
+    AdminRole.REVIEWER.value: {"dashboard", "claims", "members", "coupons", "reps", "payouts", "campaigns",
+                                "handoffs"},
     AdminRole.REP.value: {"mine"},
 }
 

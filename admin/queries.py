@@ -55,6 +55,13 @@ def backlog_count(db: Session) -> int:
                   .where(CouponRedemption.status == ClaimStatus.REVIEW.value)) or 0)
 
 
+def open_handoff_count(db: Session) -> int:
+    from storage.messaging_models import Handoff, HandoffStatus
+
+    return int(db.scalar(select(func.count()).select_from(Handoff)
+                         .where(Handoff.status == HandoffStatus.OPEN.value)) or 0)
+
+
 def oldest_waiting(db: Session) -> dt.datetime | None:
     times = [db.scalar(select(func.min(m.created_at)).where(m.status == ClaimStatus.REVIEW.value))
              for m in (InvoiceClaim, CouponRedemption)]

@@ -290,13 +290,15 @@ def _context() -> dict[str, Any]:
                 args[key] = str(value)
         return urlencode(args)
 
-    backlog = 0
+    backlog = handoffs = 0
     if request.blueprint == "admin" and g.get("admin_user") is not None and "db" in g:
-        from admin.queries import backlog_count
+        from admin.queries import backlog_count, open_handoff_count
 
         backlog = backlog_count(g.db)
+        if can(g.admin_user.role, "handoffs"):
+            handoffs = open_handoff_count(g.db)
     return {"program_name": current_app.config["PROGRAM"].name, "query_with": query_with,
-            "view_endpoints": set(current_app.view_functions), "backlog_count": backlog}
+            "view_endpoints": set(current_app.view_functions), "backlog_count": backlog, "handoff_count": handoffs}
 
 
 def send_soon(contact_id: int) -> None:

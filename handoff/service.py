@@ -169,6 +169,40 @@ def reply(session: Session, handoff_id: int, text: str, *, agent: str) -> Outbou
     return rows[0]
 
 
+INVITE_TEMPLATE = "handoff_reply"
+"""The approved template that asks a member outside the window to write back (then the agent can reply)."""
+
+
+def invite(session: Session, handoff_id: int, *, agent: str) -> OutboundMessage:
+    """Outside the member's window: queue the approved ``handoff_reply`` template asking them to write.
+
+    WhatsApp delivers only approved templates outside the 24-hour window; once the member answers,
+    the window is open and the agent's reply goes as text.
+
+    Raises:
+        HandoffError: unknown or closed handoff, or the window is open (reply with text instead).
+    """
+    handoff = _get(session, handoff_id, lock=True)
+    if handoff.status != HandoffStatus.OPEN.value:
+        raise HandoffError(f"handoff {handoff_id} is closed")
+    contact = session.get(Contact, handoff.contact_id)
+    assert contact is not None
+    if in_window(contact, utcnow()):
+        raise HandoffError("the member's window is open: write your reply instead")
+    member = session.get(Member, handoff.member_id) if handoff.member_id else None
+    full = (member.name if member else None) or contact.profile_name or ""
+    name = full.split()[0] if full.split() else "ji"
+    msgid = f"template.{INVITE_TEMPLATE}"
+    row = OutboundMessage(contact_id=contact.id, to=f"whatsapp:{contact.phone}",
+                          body=translate(contact.lang or "en", msgid, name=name), msgid=msgid,
+                          template=INVITE_TEMPLATE, variables={"name": name}, agent=agent[:80])
+    session.add(row)
+    session.flush()
+    handoff.agent = agent[:80]
+    handoff.last_activity_at = utcnow()
+    return row
+
+
 def close(session: Session, handoff_id: int, *, by: str, timed_out: bool = False) -> Handoff:
     """Give the conversation back to the bot and tell the member."""
     handoff = _get(session, handoff_id, lock=True)
