@@ -8,12 +8,14 @@ import datetime as dt
 import io
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy.orm import Session
 
 from admin import audit
 from admin.auth import create_user
+from bot.i18n import IST
 from bot.program import Program
 from claims.codes import make_code
 from claims.coupons import claim_codes, create_batch
@@ -178,3 +180,105 @@ def _payouts(db: Session, program: Program, members: list[object]) -> None:
         service.apply_status(db, row, "processing")
         if status != "processing":
             service.apply_status(db, row, status, utr=utr, reason="Beneficiary bank declined (NPCI U30)")
+
+
+def seed_messaging(app: Any, *, seed_value: int = 11) -> None:
+    """Campaigns (sent with delivery statuses, a draft, a scheduled one) and handoffs (open, a disputed
+    claim, closed) for the demo, through the campaign and handoff services; Twilio's status callbacks
+    are played back as ``storage.outbox.advance_status`` would record them."""
+    from sqlalchemy import select
+
+    from bot.i18n import translate
+    from campaigns.audience import Filters
+    from campaigns.sending import claim, finish_if_done
+    from campaigns.service import create_campaign, send_campaign
+    from handoff.service import close, latest_claim_ref, open_handoff
+    from storage.db import sessions
+    from storage.models import Member, OutboundMessage
+    from storage.outbox import advance_status, queue_reply
+
+    rng = random.Random(seed_value)
+    factory = sessions(app)
+    program, templates = app.config["PROGRAM"], app.config["TEMPLATES"]
+    now = utcnow()
+    started = now - dt.timedelta(days=3, hours=2)
+    with factory.begin() as db:
+        sent = create_campaign(db, name="Diwali double points — masons and contractors", filters=Filters(
+            roles=["mason", "contractor", "plumber", "electrician"]), program=program, templates=templates,
+            template="campaign_offer",
+            variables={"offer": "Double points on every OPC 53 bag till 15 Nov."}, bonus_points=50,
+            created_by="admin@inaam.demo")
+        send_campaign(db, sent.id, program, now=started)
+        sent.created_at = started - dt.timedelta(hours=1)
+        sent_id = sent.id
+    claim(factory, sent_id, 1000, app.config)
+    with factory.begin() as db:
+        rows = db.scalars(select(OutboundMessage).where(OutboundMessage.msgid == f"campaign.{sent_id}")
+                          .order_by(OutboundMessage.id)).all()
+        for i, row in enumerate(rows):
+            row.twilio_sid, row.sent_at = f"SMdemo{sent_id:04d}{i:06d}", started + dt.timedelta(seconds=2 * i)
+            outcome = rng.choices(["read", "delivered", "sent", "undelivered", "failed"], [6, 3, 1, 1, 1])[0]
+            path = {"read": ["queued", "sent", "delivered", "read"], "delivered": ["queued", "sent", "delivered"],
+                    "sent": ["queued", "sent"], "undelivered": ["queued", "sent"], "failed": ["queued"]}[outcome]
+            for status in path:
+                advance_status(row, status)
+            if outcome in ("undelivered", "failed"):
+                advance_status(row, outcome, rng.choice([63024, 63049, 63003]))
+            if outcome == "read" and rng.random() < 0.5:
+                db.add(InboundMessage(message_sid=f"SMreply{sent_id:04d}{i:06d}", contact_id=row.contact_id,
+                                      body=rng.choice(["balance", "kitne points hain?", "MENU", "thank you"]),
+                                      params={}, received_at=row.sent_at + dt.timedelta(hours=rng.randrange(1, 30)),
+                                      status="done"))
+    finish_if_done(factory, sent_id)
+    with factory.begin() as db:
+        from campaigns.bonus import award_bonuses
+        from storage.messaging_models import Campaign
+
+        done = db.get(Campaign, sent_id)
+        assert done is not None
+        award_bonuses(db, done, now)
+    with factory.begin() as db:
+        create_campaign(db, name="Electricians and plumbers — north India", filters=Filters(
+            roles=["electrician", "plumber"], pin_prefixes=["2"]), program=program, templates=templates,
+            template="campaign_offer", text="Namaste {name} ji! Naye FR cable par har scan pe 50 points. "
+            "Aapke paas abhi {points} points hain.", variables={"offer": "50 points on every FR cable scan."},
+            created_by="admin@inaam.demo")
+        later = create_campaign(db, name="Points expiry reminder — December", filters=Filters(balance_above=500),
+                                program=program, templates=templates, template="points_expiry",
+                                variables={"date": "31 Dec 2026"}, created_by="admin@inaam.demo")
+        tomorrow = (now + dt.timedelta(days=1)).astimezone(IST).replace(hour=10, minute=0, second=0, microsecond=0)
+        send_campaign(db, later.id, program, at=tomorrow.astimezone(dt.UTC), now=now)
+    with factory.begin() as db:
+        members = db.scalars(select(Member).order_by(Member.id).limit(10)).all()
+        talks = [  # members without demo invoices, so their last message is the one shown here
+            (members[5], "asked", ["mujhe kisi se baat karni hai", "mera UPI badal gaya hai, naya kaise doon?"], 0.7),
+            (members[7], "dispute", ["ye claim galat hai, points kam aaye", "bag pe 50 likha tha, 20 mile"], 30),
+            (members[4], "asked", ["talk to a person", "When will my payout arrive?"], 2),
+        ]
+        for k, (member, reason, texts, hours_ago) in enumerate(talks):
+            contact = db.scalar(select(Contact).where(Contact.member_id == member.id))
+            assert contact is not None
+            at = now - dt.timedelta(hours=hours_ago)
+            first = InboundMessage(message_sid=f"SMhandoff{k}a", contact_id=contact.id, body=texts[0], params={},
+                                   received_at=at, status="done")
+            db.add(first)
+            db.flush()
+            handoff = open_handoff(db, contact, reason=reason, note=texts[0],
+                                   claim_ref=latest_claim_ref(db, member.id) if reason == "dispute" else None)
+            handoff.opened_at = handoff.last_activity_at = at
+            msgid = "handoff.dispute_opened" if reason == "dispute" else "handoff.opened"
+            params = {"ref": handoff.claim_ref} if reason == "dispute" else {}
+            for row in queue_reply(db, contact, [(msgid, translate(contact.lang or "en", msgid, **params))],
+                                   inbound_id=first.id):
+                row.created_at = at + dt.timedelta(seconds=2)
+                advance_status(row, "read")
+            db.add(InboundMessage(message_sid=f"SMhandoff{k}b", contact_id=contact.id, body=texts[1], params={},
+                                  received_at=at + dt.timedelta(minutes=1), status="done"))
+            contact.last_inbound_at = at + dt.timedelta(minutes=1)
+            if k == 2:
+                db.flush()
+                agent = queue_reply(db, contact, [("handoff.agent", "It was sent yesterday; the bank shows it "
+                                                   "within 24 hours. UTR 612345679230.")], agent="Asif Khan")
+                agent[0].created_at = at + dt.timedelta(minutes=9)
+                advance_status(agent[0], "read")
+                close(db, handoff.id, by="Asif Khan")

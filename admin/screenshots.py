@@ -25,7 +25,14 @@ PAGES = [
     ("12-users-api", "/admin/users"),
     ("13-audit-log", "/admin/audit"),
     ("14-payouts", "/admin/payouts?status=all"),
-    ("15-rep-own-page", "rep:/admin/mine"),
+    ("15-campaigns", "/admin/campaigns"),
+    ("16-campaign-new", "/admin/campaigns/new"),
+    ("17-campaign-draft-preview", "/admin/campaigns/2"),
+    ("18-campaign-report", "/admin/campaigns/1"),
+    ("19-handoff-inbox", "/admin/handoffs"),
+    ("20-handoff-conversation", "/admin/handoffs/1"),
+    ("21-handoff-window-closed", "/admin/handoffs/2"),
+    ("22-rep-own-page", "rep:/admin/mine"),
 ]
 
 
@@ -46,6 +53,7 @@ def take_screenshots(out_dir: Path, *, width: int = 1440) -> list[Path]:
         password = secrets.token_urlsafe(12)
         with sessions(app).begin() as db:
             logins = demo.seed(db, app.config["PROGRAM"], app.config["COUPON_SECRET"], password=password)
+        demo.seed_messaging(app)
         driver = make_driver(width)
         try:
             with serve(app) as base:

@@ -44,7 +44,7 @@ COLUMNS = [Column("id", "Campaign", "num"), Column("name", "Name"), Column("stat
            Column("content", "Content"), Column("audience", "Audience", "num"), Column("sent", "Sent", "num"),
            Column("delivered", "Delivered", "num"), Column("read", "Read", "num"),
            Column("failed", "Failed", "num"), Column("when", "Sent / scheduled", "time"),
-           Column("created_by", "By"), Column("created_at", "Created", "time")]
+           Column("created_at", "Created", "time")]
 
 LANGUAGE_NAMES = {"en": "English", "hi": "Hindi", "ur": "Urdu", "hi_Latn": "Roman Hindi"}
 TWILIO_ERRORS = {

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from admin import audit
 from admin.auth import requires
+from admin.views_claims import explain
 from admin.web import Column, actor, bp, db, ip, mask_phone, render, send_soon, table
 from content.window import in_window, window_ends
 from handoff.service import HandoffError, close, invite, reply, show_handoff
@@ -100,6 +101,7 @@ def handoff(handoff_id: int) -> str:
         message["when"] = _parse_at(message["at"])
     for claim in data["claims"]:
         claim["when"] = _parse_at(claim["at"])
+        claim["why"] = "; ".join(explain(r) for r in (claim.get("reason") or "").split(", ") if r)
     contact = data["contact"]
     contact["ends"] = _parse_at(contact["window_ends"])
     member = data["member"]
