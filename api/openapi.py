@@ -39,6 +39,15 @@ SCHEMAS: dict[str, Any] = {
                              "regions": {"type": "array", "items": {"type": "string"}},
                              "scanned": {"type": "integer"}, "voided_at": _NULL_STR, "void_reason": _NULL_STR,
                              "created_at": {"type": "string"}}},
+    "BlockState": {"type": "object", "required": ["member_id", "status", "blocked_at", "block_reason"],
+                   "properties": {"member_id": {"type": "integer"}, "status": {"enum": ["active", "blocked"]},
+                                  "blocked_at": {"type": ["string", "null"], "format": "date-time"},
+                                  "block_reason": _NULL_STR}},
+    "Erasure": {"type": "object", "required": ["member_id", "status", "erased_at", "removed"], "properties": {
+        "member_id": {"type": "integer"}, "status": {"const": "erased"},
+        "erased_at": {"type": "string", "format": "date-time"},
+        "removed": {"type": "object", "additionalProperties": {"type": "integer"},
+                    "description": "how many messages, media items and outbound messages were scrubbed"}}},
     "Adjustment": {"type": "object", "required": ["transfer_id", "member_id", "points", "balance"], "properties": {
         "transfer_id": {"type": "integer"}, "member_id": {"type": "integer"}, "points": {"type": "integer"},
         "balance": {"type": "integer"}}},
@@ -70,7 +79,7 @@ _REF = {"name": "ref", "in": "path", "required": True, "schema": {"type": "strin
 _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": True,
                 "schema": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": "^[!-~]+$"},
                 "description": "Unique per intended write; a retry with the same key and body is answered from the "
-                               "stored response and moves no points again."}
+                               "stored response and acts no second time (the same key with another body: 409)."}
 
 
 def _op(summary: str, responses: dict[str, Any], *, params: list[dict[str, Any]] | None = None,
@@ -90,7 +99,8 @@ def document(server: str = "") -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Inaam loyalty API", "version": "1.0.0",
-                 "description": "Members, balances, statements, claims, coupon batches and adjustments. "
+                 "description": "Members, balances, statements, claims, coupon batches, adjustments, block/unblock "
+                                "and DPDP erasure. "
                                 "Authenticate with 'Authorization: Bearer <token>' (tokens are created by an admin "
                                 "in the console; scopes read and write)."},
         "servers": [{"url": (server or "") + "/api/v1"}],
@@ -113,6 +123,23 @@ def document(server: str = "") -> dict[str, Any]:
                 body={"type": "object", "required": ["points", "reason"], "properties": {
                     "points": {"type": "integer", "minimum": -10_000_000, "maximum": 10_000_000, "not": {"const": 0}},
                     "reason": text}})},
+            "/members/{member_id}/block": {"post": _op(
+                "Block a member: claims and redemptions in chat are refused (the console's Block)",
+                {"200": _json(_ref("BlockState"))}, params=[_MEMBER_ID, _IDEMPOTENCY], scope="write",
+                errors=("401", "404", "409", "422"),
+                body={"type": "object", "required": ["reason"], "properties": {
+                    "reason": {**text, "pattern": "\\S"}}})},
+            "/members/{member_id}/unblock": {"post": {**_op(
+                "Unblock a member", {"200": _json(_ref("BlockState"))}, params=[_MEMBER_ID, _IDEMPOTENCY],
+                scope="write", errors=("401", "404", "409", "422")),
+                "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"reason": {"type": "string", "maxLength": 255}}}}}}}},
+            "/members/{member_id}/erase": {"post": _op(
+                "Erase the member's personal data (DPDP): name, phone, UPI, PAN, PIN, GSTIN, firm, message "
+                "bodies and media; the ledger stays under a pseudonymous account. Cannot be undone.",
+                {"200": _json(_ref("Erasure"))}, params=[_MEMBER_ID, _IDEMPOTENCY], scope="write",
+                errors=("401", "404", "409", "422"),
+                body={"type": "object", "required": ["confirm"], "properties": {"confirm": {"const": "ERASE"}}})},
             "/claims": {"get": _op("Claims by status", {"200": _json(_page_of("Claim"))}, params=[
                 {"name": "status", "in": "query", "schema": {"enum": ["review", "credited", "rejected"]}},
                 {"name": "kind", "in": "query", "schema": {"enum": ["invoice", "coupon"]}}, *_PAGING])},

@@ -68,6 +68,12 @@ def member_json(db: Session, m: Member) -> dict[str, Any]:
     }
 
 
+def block_json(m: Member) -> dict[str, Any]:
+    """A member's standing after block/unblock (no personal data: it is kept as an idempotent answer)."""
+    return {"member_id": m.id, "status": "erased" if m.erased_at else "blocked" if m.blocked_at else "active",
+            "blocked_at": m.blocked_at.isoformat() if m.blocked_at else None, "block_reason": m.block_reason}
+
+
 def claim_json(c: InvoiceClaim | CouponRedemption) -> dict[str, Any]:
     common = {"status": c.status, "member_id": c.member_id, "points": c.points,
               "created_at": c.created_at.isoformat(), "decided_by": c.decided_by,

@@ -1,8 +1,9 @@
-"""``/api/v1``: members, balances, statements, claims, coupon batches and adjustments as JSON.
+"""``/api/v1``: members, balances, statements, claims, coupon batches, adjustments, block/unblock
+and DPDP erasure as JSON.
 
 Why: a brand's ERP or a distributor portal does what the console does, with a per-client token;
-each write is audited under the client's name, and every write that moves points needs an
-``Idempotency-Key`` so a retried request never pays twice.
+each write is audited under the client's name, and every write that moves points or changes a
+member's standing needs an ``Idempotency-Key`` so a retried request never acts twice.
 """
 
 from __future__ import annotations
@@ -15,11 +16,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from admin import audit
-from admin.members import MemberActionError, adjust, search
+from admin.members import MemberActionError, adjust, erase_member, search, set_blocked
 from api.errors import ApiError, register_errors
 from api.idempotency import replay_or_none, store_response
 from api.openapi import document
-from api.serialize import batch_json, claim_json, member_json, page_args, page_json, parse_ref, text_field
+from api.serialize import (
+    batch_json,
+    block_json,
+    claim_json,
+    member_json,
+    page_args,
+    page_json,
+    parse_ref,
+    text_field,
+)
 from api.tokens import authenticate
 from claims.coupons import create_batch, parse_regions, void_batch
 from claims.exceptions import ClaimAlreadyDecided, UnknownClaim
@@ -167,11 +177,71 @@ def adjustment(member_id: int) -> tuple[Response, int]:
     return store_response(session, g.api_client.id, key, 201, body)
 
 
+def _set_blocked(member_id: int, blocked: bool) -> tuple[Response, int]:
+    key = _idempotency_key()
+    replay = replay_or_none(db(), g.api_client.id, key)
+    if replay is not None:
+        return replay
+    m = _member(member_id)
+    if m.erased_at is not None:
+        raise ApiError(409, "erased", f"member {member_id}'s personal data was erased")
+    data = _body() if blocked or request.get_data() else {}
+    reason = data.get("reason", "")
+    if not isinstance(reason, str) or len(reason) > 255 or "\x00" in reason:
+        raise ApiError(422, "invalid", "reason is text of at most 255 characters")
+    session = db()
+    try:
+        before = set_blocked(m, blocked, reason)
+    except MemberActionError as exc:
+        raise ApiError(422, "invalid", str(exc)) from None
+    audit.record(session, actor=_actor(), actor_kind="api", action="member.block" if blocked else "member.unblock",
+                 target_type="member", target_id=m.id, before=before,
+                 after={"blocked": blocked, "reason": m.block_reason}, ip=request.remote_addr)
+    return store_response(session, g.api_client.id, key, 200, block_json(m))
+
+
+@bp.post("/members/<int:member_id>/block")
+def member_block(member_id: int) -> tuple[Response, int]:
+    """Block: the member's claims and redemptions are refused in chat (as the console's Block)."""
+    return _set_blocked(member_id, True)
+
+
+@bp.post("/members/<int:member_id>/unblock")
+def member_unblock(member_id: int) -> tuple[Response, int]:
+    return _set_blocked(member_id, False)
+
+
+@bp.post("/members/<int:member_id>/erase")
+def member_erase(member_id: int) -> tuple[Response, int]:
+    """DPDP erasure through the console's code: personal data removed, the ledger kept."""
+    key = _idempotency_key()
+    replay = replay_or_none(db(), g.api_client.id, key)
+    if replay is not None:
+        return replay
+    m = _member(member_id)
+    data = _body()
+    if data.get("confirm") != "ERASE":
+        raise ApiError(422, "invalid", "send {\"confirm\": \"ERASE\"}: erasure cannot be undone")
+    session = db()
+    try:
+        counts = erase_member(session, m)
+    except MemberActionError as exc:
+        raise ApiError(409, "already_erased", str(exc)) from None
+    audit.record(session, actor=_actor(), actor_kind="api", action="member.erase", target_type="member",
+                 target_id=m.id, before={"erased": False}, after={"erased": True, **counts}, ip=request.remote_addr,
+                 note="DPDP erasure through the API; ledger kept under the pseudonymous account")
+    body = {"member_id": m.id, "status": "erased",
+            "erased_at": m.erased_at.isoformat() if m.erased_at else utcnow().isoformat(),
+            "removed": {k: int(v) for k, v in counts.items()}}
+    return store_response(session, g.api_client.id, key, 200, body)
+
+
 def _idempotency_key() -> str:
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key or len(key) > 100 or not key.isprintable() or not key.isascii():
         raise ApiError(400, "idempotency_key_required",
-                       "writes that move points need an Idempotency-Key header (1-100 printable ASCII characters)")
+                       "writes that move points or change a member need an Idempotency-Key header "
+                       "(1-100 printable ASCII characters)")
     return key
 
 

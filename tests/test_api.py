@@ -88,3 +88,53 @@ def test_claim_decision_through_the_api_notifies_once(app, user) -> None:
     run_jobs(app)
     notices = user.replies()
     assert len(notices) == 1 and "not valid in your area" in notices[0]
+
+
+@SQLITE_ONLY
+def test_block_unblock_and_erase_through_the_api(app, user) -> None:
+    from storage.models import Contact, InboundMessage, Member
+
+    mid = quick_member(app, user.phone)
+    user.ask("mera balance batao")
+    with sessions(app)() as db:
+        contact_id = db.scalar(select(Contact.id).where(Contact.member_id == mid))
+    reader = {"Authorization": f"Bearer {token_for(app, ['read'], 'BI')}"}
+    auth = {"Authorization": f"Bearer {token_for(app, ['read', 'write'])}"}
+    client = app.test_client()
+    block = f"/api/v1/members/{mid}/block"
+    assert client.post(block, json={"reason": "fake coupons"}, headers={**reader, "Idempotency-Key": "b0"}
+                       ).status_code == 403
+    assert client.post(block, json={"reason": "fake coupons"}, headers=auth).status_code == 400  # no key
+    assert client.post(block, json={"reason": " "}, headers={**auth, "Idempotency-Key": "b0"}).status_code == 422
+    first = client.post(block, json={"reason": "fake coupons"}, headers={**auth, "Idempotency-Key": "b1"})
+    assert first.status_code == 200 and first.json["status"] == "blocked"
+    assert first.json["block_reason"] == "fake coupons"
+    assert client.get(f"/api/v1/members/{mid}", headers=auth).json["status"] == "blocked"
+    unblock = client.post(f"/api/v1/members/{mid}/unblock", headers={**auth, "Idempotency-Key": "u1"})
+    assert unblock.status_code == 200 and unblock.json["status"] == "active"
+    # a retried block (same key and body) is answered from the store and does not block again
+    retry = client.post(block, json={"reason": "fake coupons"}, headers={**auth, "Idempotency-Key": "b1"})
+    assert retry.status_code == 200 and retry.headers.get("Idempotent-Replayed") == "true"
+    assert client.get(f"/api/v1/members/{mid}", headers=auth).json["status"] == "active"
+    assert client.post(block, json={"reason": "other"}, headers={**auth, "Idempotency-Key": "b1"}).status_code == 409
+    erase = f"/api/v1/members/{mid}/erase"
+    assert client.post(erase, json={}, headers={**auth, "Idempotency-Key": "e1"}).status_code == 422
+    gone = client.post(erase, json={"confirm": "ERASE"}, headers={**auth, "Idempotency-Key": "e2"})
+    assert gone.status_code == 200 and gone.json["status"] == "erased" and gone.json["removed"]["messages"] >= 1
+    again = client.post(erase, json={"confirm": "ERASE"}, headers={**auth, "Idempotency-Key": "e2"})
+    assert again.json == gone.json and again.headers.get("Idempotent-Replayed") == "true"
+    twice = client.post(erase, json={"confirm": "ERASE"}, headers={**auth, "Idempotency-Key": "e3"})
+    assert twice.status_code == 409 and twice.json["error"]["code"] == "already_erased"
+    assert client.post(block, json={"reason": "x"}, headers={**auth, "Idempotency-Key": "b9"}).status_code == 409
+    shown = client.get(f"/api/v1/members/{mid}", headers=auth).json
+    assert shown["status"] == "erased" and shown["name"] is None and shown["phone"] is None
+    with sessions(app)() as db:
+        member = db.get(Member, mid)
+        contact = db.get(Contact, contact_id)
+        bodies = db.scalars(select(InboundMessage.body).where(InboundMessage.contact_id == contact_id)).all()
+        assert member.erased_at is not None and user.phone not in (member.phone or "", contact.phone)
+        assert set(bodies) == {""}
+        assert ledger.verify(db) == []
+        actions = db.scalars(select(AuditEntry.action).where(AuditEntry.actor == "api:ERP")
+                             .order_by(AuditEntry.id)).all()
+    assert actions == ["member.block", "member.unblock", "member.erase"]
