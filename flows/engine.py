@@ -188,6 +188,18 @@ def _apply(turn: Turn, flow: Flow, next_state: str | None) -> None:
     contact.state = next_state
 
 
+def resume(turn: Turn, callback: Callback) -> None:
+    """Continue the contact's active flow without a message: a job's result arrived (a UPI check).
+
+    ``callback`` runs like a state handler and returns the next state, ``None`` or ``END``.
+    """
+    flow = flow_named(turn.contact.flow or "")
+    if flow is None:
+        raise FlowError(f"contact {turn.contact.id} has no active flow to resume")
+    turn.contact.slots = dict(turn.contact.slots or {})  # a fresh dict so JSON changes are persisted
+    _apply(turn, flow, callback(turn))
+
+
 def finish(turn: Turn) -> None:
     """Leave the current flow (state and slots cleared)."""
     turn.contact.flow = turn.contact.state = None

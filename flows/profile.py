@@ -14,7 +14,8 @@ from flows.normalize import fold
 from payouts.service import profile_of
 from storage.crypto import mask_pan, mask_upi
 
-MENU, ASK_UPI, CONFIRM_HOLDER, ASK_NAME, ASK_PIN = "menu", "ask_upi", "confirm_holder", "ask_name", "ask_pin"
+MENU, ASK_NAME, ASK_PIN = "menu", "ask_name", "ask_pin"
+ASK_UPI, CHECKING_UPI, CONFIRM_HOLDER = upi_steps.ASK_UPI, upi_steps.CHECKING, upi_steps.CONFIRM_HOLDER
 
 _CHANGE = {"change", "badlo", "badalna", "badalni", "badal", "update", "edit", "बदलो", "बदलना", "बदलनी", "बदलें",
            "बदल", "بدلو", "بدلنا", "بدلنی", "بدلیں", "بدل"}
@@ -107,16 +108,8 @@ def picked(turn: Turn) -> str:
     return ASK_PIN
 
 
-def got_upi(turn: Turn) -> str | None:
-    outcome = upi_steps.validate(turn, turn.value)
-    if outcome == "invalid":
-        turn.say("upi.invalid", upi=mask_upi(turn.value))
-        return None
-    if outcome == "unavailable":
-        turn.say("upi.unavailable")
-        return END
-    upi_steps.ask_holder_confirmation(turn)
-    return CONFIRM_HOLDER
+def got_upi(turn: Turn) -> str:
+    return upi_steps.begin_check(turn, turn.value)  # a job checks it with the bank and answers
 
 
 def holder_answer(turn: Turn) -> str | None:
@@ -157,6 +150,7 @@ FLOW = Flow(
     states={
         MENU: [on(_choose, picked), on(_wants, start, invalid="profile.bad_choice")],
         ASK_UPI: [on(upi_steps.upi_text, got_upi, invalid="upi.bad_format")],
+        CHECKING_UPI: [on(upi_steps.upi_text, got_upi), on(upi_steps.waiting, upi_steps.meanwhile)],
         CONFIRM_HOLDER: [on(match.yes_no, holder_answer, invalid="upi.bad_holder_answer")],
         ASK_NAME: [on(_person_name, got_name, invalid="profile.bad_name")],
         ASK_PIN: [on(match.pin_code, got_pin, invalid="enroll.bad_pin")],

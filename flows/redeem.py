@@ -19,9 +19,10 @@ from payouts.rules import Reward
 from storage import ledger
 from storage.crypto import mask_pan, mask_upi
 
-CHOOSE_REWARD, ASK_AMOUNT, CHOOSE_UPI, ASK_UPI, CONFIRM_HOLDER, ASK_PAN, ASK_PAN_NAME, CONFIRM = (
-    "choose_reward", "ask_amount", "choose_upi", "ask_upi", "confirm_holder", "ask_pan", "ask_pan_name", "confirm",
+CHOOSE_REWARD, ASK_AMOUNT, CHOOSE_UPI, ASK_PAN, ASK_PAN_NAME, CONFIRM = (
+    "choose_reward", "ask_amount", "choose_upi", "ask_pan", "ask_pan_name", "confirm",
 )
+ASK_UPI, CHECKING_UPI, CONFIRM_HOLDER = upi_steps.ASK_UPI, upi_steps.CHECKING, upi_steps.CONFIRM_HOLDER
 _AMOUNT = re.compile(r"^(?:₹|rs\.?|inr)?\s*([0-9][0-9,]*)\s*(?:₹|rs\.?|rupees?|rupaye|रुपये|रुपए|روپے)?$")
 
 define("redeem", label="menu.redeem",
@@ -188,15 +189,7 @@ def _use_upi(turn: Turn, vpa: str) -> str | None:
     if holder is not None:
         turn.slots.update(vpa=vpa, holder=holder, holder_checked=True)
         return _after_upi(turn)
-    outcome = upi_steps.validate(turn, vpa)
-    if outcome == "invalid":
-        turn.say("upi.invalid", upi=mask_upi(vpa))
-        return ASK_UPI
-    if outcome == "unavailable":
-        turn.say("upi.unavailable")
-        return END
-    upi_steps.ask_holder_confirmation(turn)
-    return CONFIRM_HOLDER
+    return upi_steps.begin_check(turn, vpa)  # a job checks it with the bank and answers
 
 
 def holder_answer(turn: Turn) -> str | None:
@@ -387,6 +380,7 @@ FLOW = Flow(
         CHOOSE_UPI: [on(upi_steps.upi_text, got_upi),
                      on(match.yes_no, stored_upi_answer, invalid="redeem.bad_upi_choice")],
         ASK_UPI: [on(upi_steps.upi_text, got_upi, invalid="upi.bad_format")],
+        CHECKING_UPI: [on(upi_steps.upi_text, got_upi), on(upi_steps.waiting, upi_steps.meanwhile)],
         CONFIRM_HOLDER: [on(match.yes_no, holder_answer, invalid="upi.bad_holder_answer")],
         ASK_PAN: [on(_pan, got_pan, invalid="kyc.bad_pan_format")],
         ASK_PAN_NAME: [on(_person_name, got_pan_name, invalid="kyc.bad_name")],

@@ -7,15 +7,18 @@ and only a confirmed ID is saved (a replaced ID starts the program's cooling-off
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import secrets
+from typing import Any
 
 from content.interactive import offer
 from flows import match
-from flows.engine import Turn
+from flows.engine import END, Turn
 from payouts.provider import Beneficiary, ProviderError
 from payouts.providers import provider_for
 from payouts.service import profile_of
-from storage.crypto import fingerprint, mask_upi
+from storage.crypto import decrypt, encrypt, fingerprint, mask_upi
 
 logger = logging.getLogger(__name__)
 
@@ -87,24 +90,123 @@ def known_holder(turn: Turn, vpa: str) -> str | None:
     return None
 
 
-def validate(turn: Turn, vpa: str) -> str | None:
-    """Validate ``vpa``; returns 'ok' (holder name in slots), 'invalid' or 'unavailable'."""
-    member = turn.member
-    assert member is not None
+CHECKING = "checking_upi"
+"""The state a flow waits in while a job checks the UPI ID with the provider (both UPI flows have it)."""
+ASK_UPI, CONFIRM_HOLDER = "ask_upi", "confirm_holder"
+"""States both UPI flows (redeem, profile) name the same way: where a check's outcome leads."""
+
+RECHECK_AFTER = dt.timedelta(seconds=60)
+"""A check with no answer for this long is taken as lost (worker killed): the sweep runs it again."""
+GIVE_UP_AFTER = dt.timedelta(minutes=3)
+"""After this long the member is told to try again later instead of waiting any more."""
+
+
+def begin_check(turn: Turn, vpa: str) -> str:
+    """Hand the UPI ID to a validation job and wait in CHECKING.
+
+    Why: Fund Account Validation can take seconds (or time out); run inside the turn it would hold
+    the contact's row lock and a worker across the HTTP call. The job calls the provider with no
+    lock held, then continues the flow (``check_done``) and answers the member itself.
+    """
     seal_inbound(turn)
-    provider = provider_for(turn.ctx.settings)
+    check_id = secrets.token_hex(8)
+    turn.slots["upi_check"] = {"id": check_id, "vpa": encrypt(vpa), "since": turn.ctx.now.isoformat()}
+    turn.say("upi.checking", upi=mask_upi(vpa))
+    _enqueue_after_commit(turn, check_id)
+    return CHECKING
+
+
+def _enqueue_after_commit(turn: Turn, check_id: str) -> None:
+    from flask import current_app
+    from sqlalchemy import event
+
+    from workers.upi_check import enqueue_check
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    contact_id = turn.contact.id
+
+    def send(_session: object) -> None:
+        enqueue_check(app, contact_id, check_id)
+
+    event.listen(turn.session, "after_commit", send, once=True)
+
+
+def pending_check(slots: dict[str, Any]) -> dict[str, Any] | None:
+    check = slots.get("upi_check")
+    return check if isinstance(check, dict) and check.get("id") else None
+
+
+def check_age(slots: dict[str, Any], now: dt.datetime) -> dt.timedelta:
+    check = pending_check(slots)
+    if check is None:
+        return dt.timedelta(0)
+    since = dt.datetime.fromisoformat(check["since"])
+    return now - (since if since.tzinfo else since.replace(tzinfo=dt.UTC))
+
+
+def validate(settings: Any, beneficiary: Beneficiary) -> tuple[str, dict[str, Any]]:
+    """Validate the beneficiary's VPA with the provider (an HTTP call: hold no lock around it).
+
+    Returns ('ok', {vpa, holder, holder_checked}), ('invalid', {}) or ('unavailable', {}).
+    """
     try:
-        result = provider.validate_vpa(Beneficiary(reference=f"member-{member.id}", name=member.name,
-                                                   phone=member.phone, vpa=vpa))
+        result = provider_for(settings).validate_vpa(beneficiary)
     except ProviderError as exc:
-        logger.warning("Member %s: UPI validation unavailable (%s)", member.id, exc.reason or exc.status)
-        return "unavailable"
+        logger.warning("%s: UPI validation unavailable (%s)", beneficiary.reference, exc.reason or exc.status)
+        return "unavailable", {}
     if not result.valid:
-        return "invalid"
-    turn.slots["vpa"] = vpa
-    turn.slots["holder"] = result.registered_name or member.name
-    turn.slots["holder_checked"] = result.registered_name is not None
-    return "ok"
+        return "invalid", {}
+    return "ok", {"vpa": beneficiary.vpa, "holder": result.registered_name or beneficiary.name,
+                  "holder_checked": result.registered_name is not None}
+
+
+def check_done(turn: Turn, outcome: str, found: dict[str, Any]) -> str:
+    """Continue the waiting flow with the check's ``outcome`` (run by the job, contact locked).
+
+    ``found`` holds the slots the validation set (vpa, holder, holder_checked) when it was 'ok'.
+    """
+    check = pending_check(turn.slots)
+    vpa = decrypt(check["vpa"]) if check else ""
+    turn.slots.pop("upi_check", None)
+    if outcome == "invalid":
+        turn.say("upi.invalid", upi=mask_upi(vpa))
+        return ASK_UPI
+    if outcome != "ok":
+        turn.say("upi.unavailable")
+        return END
+    turn.slots.update(found)
+    ask_holder_confirmation(turn)
+    return CONFIRM_HOLDER
+
+
+def waiting(turn: Turn) -> bool | None:
+    """Anything but a new UPI ID while the check runs (photos and commands are handled before)."""
+    return True if turn.text.strip() or turn.media else None
+
+
+def meanwhile(turn: Turn) -> str | None:
+    """A message while the UPI ID is being checked: answer what can be answered, and keep waiting.
+
+    "balance" or "statement" is answered and the check goes on; anything else gets a polite "still
+    checking". A check that never came back (its job was lost) ends with "try again later".
+    """
+    if check_age(turn.slots, turn.ctx.now) > GIVE_UP_AFTER:
+        turn.slots.pop("upi_check", None)
+        turn.say("upi.unavailable")
+        return END
+    if other_intent(turn) in ("balance", "statement"):
+        from flows import engine
+
+        contact = turn.contact
+        saved = (contact.flow, contact.state, dict(contact.slots or {}))
+        engine.finish(turn)
+        engine.handle(turn)
+        if contact.flow is not None:
+            return None  # the answer started something else: the check's result will be dropped
+        contact.flow, contact.state, contact.slots = saved
+    check = pending_check(turn.slots)
+    turn.say("upi.still_checking", upi=mask_upi(decrypt(check["vpa"])) if check else "")
+    return None
 
 
 def ask_holder_confirmation(turn: Turn) -> None:

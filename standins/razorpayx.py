@@ -64,6 +64,9 @@ class RazorpayXStandIn:
         self.outcomes: dict[str, str] = {}  # vpa -> "failed" | "reversed" | "processed"
         self._fail: list[int] = []
         self._timeouts: list[float] = []
+        self._validation_delays: list[float] = []
+        self.validation_started = threading.Event()
+        """Set when a validation request arrives (tests wait on it to act while the call is in flight)."""
         self.requests: list[tuple[str, str]] = []
         self.events: list[dict[str, Any]] = []
         self.deliveries: list[dict[str, Any]] = []
@@ -122,6 +125,11 @@ class RazorpayXStandIn:
         """The next ``count`` payout creates are carried out but answered only after ``seconds``."""
         with self._lock:
             self._timeouts.extend([seconds] * count)
+
+    def delay_validations(self, seconds: float, count: int = 1) -> None:
+        """The next ``count`` fund account validations answer only after ``seconds`` (a slow bank)."""
+        with self._lock:
+            self._validation_delays.extend([seconds] * count)
 
     def set_outcome(self, vpa: str, outcome: str, *, name: str | None = None) -> None:
         """How payouts to ``vpa`` end: ``processed``, ``failed``, ``reversed`` (after processed), ``invalid``."""
@@ -276,6 +284,11 @@ class RazorpayXStandIn:
         return json_response(account, 201)
 
     def _on_validate(self, request: Request) -> Response:
+        self.validation_started.set()
+        with self._lock:
+            delay = self._validation_delays.pop(0) if self._validation_delays else 0.0
+        if delay:
+            time.sleep(delay)
         body = self._body(request) or {}
         fund = body.get("fund_account") or {}
         vpa = (fund.get("vpa") or {}).get("address")

@@ -86,7 +86,8 @@ def send_outbox(contact_id: int) -> int:
 
 
 def sweep() -> dict[str, int]:
-    """Re-enqueue what is stored but not done: inbound messages (and their media retries) and outbound."""
+    """Re-enqueue what is stored but not done: inbound messages (and their media retries), outbound, and
+    UPI checks whose job was lost."""
     from workers.queue import enqueue
 
     with app_context() as app:
@@ -117,7 +118,10 @@ def sweep() -> dict[str, int]:
         if seen:
             logger.info("Sweep: %s inbound contacts re-enqueued", len(seen))
         outbound = sweep_outbox()
-        return {"inbound": len(seen), "outbound": outbound}
+        from workers.upi_check import recheck_lost
+
+        checks = recheck_lost(app, now)
+        return {"inbound": len(seen), "outbound": outbound, "upi_checks": checks}
 
 
 def sweep_outbox() -> int:
