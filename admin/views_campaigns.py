@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from typing import Any
 
 from flask import Response, current_app, flash, redirect, request, url_for
@@ -34,6 +35,7 @@ from campaigns.service import (
     resume_campaign,
     send_campaign,
 )
+from storage.admin_models import AuditEntry
 from storage.claim_models import CouponBatch
 from storage.messaging_models import Campaign, CampaignRecipient, CampaignStatus
 from storage.models import OutboundMessage, Rep, Role
@@ -170,13 +172,18 @@ def _create_from(form: MultiDict[str, str]) -> Campaign:
             raise FormError("write the message text")
         if outside == "skip":
             template = None
+        elif not template:
+            raise FormError("choose the template members outside their 24-hour window get, or choose to skip them")
     spec = current_app.config["TEMPLATES"].get(template) if template else None
     variables = {}
     if spec is not None:
         for var in spec.variables:
             value = (form.get(f"var_{var}") or "").strip()
-            if var not in MEMBER_VARIABLES and value:
-                variables[var] = value[:500]
+            if var in MEMBER_VARIABLES:
+                continue
+            if not value:
+                raise FormError(f"give the value for “{var}” (template {spec.name} uses it)")
+            variables[var] = value[:500]
     bonus_points = _int(form, "bonus_points", "Bonus points", default=0) or 0
     bonus_days = _int(form, "bonus_days", "Bonus window (days)", default=7) or 0
     rate = _int(form, "rate", "Messages per second")
@@ -193,19 +200,32 @@ def campaign_new() -> Response | tuple[str, int] | str:
     form: MultiDict[str, str] = request.form if request.method == "POST" else MultiDict()
     if request.method == "POST":
         session = db()
+        nonce = (form.get("nonce") or "").strip()[:64]
+        made = _created_with(nonce) if nonce else None
+        if made is not None:  # the same form submitted twice: one campaign
+            return redirect(url_for("admin.campaign", campaign_id=made))
         try:
             campaign = _create_from(form)
         except (FormError, CampaignError) as exc:
             session.rollback()
             flash(f"Not saved: {exc}.", "error")
             return render("admin/campaign_new.html", title="New campaign", active="campaigns", form=form,
-                          **_choices()), 400
+                          nonce=nonce or uuid.uuid4().hex, **_choices()), 400
         audit.record(session, actor=actor(), action="campaign.create", target_type="campaign",
-                     target_id=campaign.id, after=_summary(campaign), ip=ip())
+                     target_id=campaign.id, after={**_summary(campaign), "nonce": nonce or None}, ip=ip())
         session.commit()
         flash(f"Campaign {campaign.id} saved as a draft. Check the audience below, then send or schedule it.", "ok")
         return redirect(url_for("admin.campaign", campaign_id=campaign.id))
-    return render("admin/campaign_new.html", title="New campaign", active="campaigns", form=form, **_choices())
+    return render("admin/campaign_new.html", title="New campaign", active="campaigns", form=form,
+                  nonce=uuid.uuid4().hex, **_choices())
+
+
+def _created_with(nonce: str) -> int | None:
+    """The campaign a create form with this nonce already made (a double submit), if any."""
+    rows = db().execute(select(AuditEntry.target_id, AuditEntry.after).where(
+        AuditEntry.action == "campaign.create", AuditEntry.actor == actor())
+        .order_by(AuditEntry.id.desc()).limit(50)).all()
+    return next((int(target) for target, after in rows if (after or {}).get("nonce") == nonce and target), None)
 
 
 def _summary(c: Campaign) -> dict[str, Any]:

@@ -8,6 +8,7 @@ go out through the outbox like every bot reply.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from flask import Response, abort, flash, g, redirect, request, url_for
@@ -19,6 +20,7 @@ from admin.views_claims import explain
 from admin.web import Column, actor, bp, db, ip, mask_phone, render, send_soon, table
 from content.window import in_window, window_ends
 from handoff.service import HandoffError, close, invite, reply, show_handoff
+from storage.admin_models import AuditEntry
 from storage.base import utcnow
 from storage.messaging_models import Handoff, HandoffStatus
 from storage.models import Contact, Member
@@ -110,7 +112,7 @@ def handoff(handoff_id: int) -> str:
     phone = contact["phone"] if g.admin_user.role == "admin" else mask_phone(contact["phone"])
     return render("admin/handoff.html", title=f"Handoff {handoff_id}", active="handoffs", h=data, phone=phone,
                   reasons=REASONS, language_names=LANGUAGE_NAMES, opened=_parse_at(data["opened_at"]),
-                  closed=_parse_at(data["closed_at"]), max_reply=MAX_REPLY)
+                  closed=_parse_at(data["closed_at"]), max_reply=MAX_REPLY, nonce=uuid.uuid4().hex)
 
 
 def _act(handoff_id: int, action: str, work: Any, ok: str) -> Response:
@@ -122,6 +124,10 @@ def _act(handoff_id: int, action: str, work: Any, ok: str) -> Response:
     except HandoffError as exc:
         session.rollback()
         flash(f"Not sent: {exc}.", "error")
+        return back
+    if not after:  # the same form a second time: already done
+        session.rollback()
+        flash("Already sent (the form was submitted twice).", "ok")
         return back
     audit.record(session, actor=actor(), action=f"handoff.{action}", target_type="handoff", target_id=handoff_id,
                  after=after, ip=ip())
@@ -139,12 +145,26 @@ def handoff_reply(handoff_id: int) -> Response:
         flash(f"Not sent: keep a reply under {MAX_REPLY:,} characters.", "error")
         return redirect(url_for("admin.handoff", handoff_id=handoff_id))
 
+    nonce = (request.form.get("nonce") or "").strip()[:64]
+
     def work(session: Any) -> tuple[int, dict[str, Any]]:
+        # The handoff row is locked first, so a double-clicked form (same nonce) is seen by its twin.
+        handoff = session.scalar(select(Handoff).where(Handoff.id == handoff_id).with_for_update())
+        if nonce and handoff is not None and _already_sent(session, handoff_id, nonce):
+            return handoff.contact_id, {}
         row = reply(session, handoff_id, text, agent=_agent())
         # The text itself stays in the conversation (where erasure reaches it), not in the audit log.
-        return row.contact_id, {"outbound": row.id, "characters": len(text)}
+        return row.contact_id, {"outbound": row.id, "characters": len(text), "nonce": nonce or None}
 
     return _act(handoff_id, "reply", work, "Reply sent to the member.")
+
+
+def _already_sent(session: Any, handoff_id: int, nonce: str) -> bool:
+    """True when this reply form was already sent (its nonce is in an audited reply)."""
+    rows = session.scalars(select(AuditEntry.after).where(
+        AuditEntry.action == "handoff.reply", AuditEntry.target_type == "handoff",
+        AuditEntry.target_id == str(handoff_id)).order_by(AuditEntry.id.desc()).limit(50)).all()
+    return any((after or {}).get("nonce") == nonce for after in rows)
 
 
 @bp.route("/handoffs/<int:handoff_id>/invite", methods=["POST"])

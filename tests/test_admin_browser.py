@@ -1,6 +1,6 @@
 """The console in a real browser (headless Debian Chromium via Selenium): sign in, approve and reject
 claims (the member's notices reach the Twilio stand-in), issue and void a batch, adjust a balance,
-read the audit log. One browser session serves the whole scenario."""
+send a campaign, answer and close a handoff, read the audit log. One browser session serves the whole scenario."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from admin.browser import chromium_paths, login, make_driver, serve
+from bot.i18n import translate
 from storage import ledger
 from storage.claim_models import ClaimStatus, CouponBatch, CouponRedemption
 from storage.db import sessions
@@ -105,10 +106,38 @@ def test_console_in_chromium(driver, app, user, standin) -> None:
         driver.find_element(By.ID, "adjust-reason").send_keys("Duplicate welcome bonus")
         assert "adjusted by -15" in then_flash(click("adjust-submit"))
 
+        # a campaign to masons: created, previewed, sent; the Urdu member reads it
+        from selenium.webdriver.support.ui import Select
+
+        driver.get(base + "/admin/campaigns/new")
+        driver.find_element(By.ID, "c-name").send_keys("Masons offer")
+        driver.find_element(By.ID, "c-role-mason").click()
+        Select(driver.find_element(By.ID, "c-template")).select_by_value("campaign_offer")
+        driver.find_element(By.ID, "c-var-offer").send_keys("Double points this week.")
+        assert "draft" in then_flash(click("c-save"))
+        assert "Ramesh Kumar" in driver.find_element(By.ID, "preview-table").text
+        assert "Sending to 1 members" in then_flash(click("send-now"))
+        run_jobs(app)
+        offer = user.replies()
+        assert len(offer) == 1 and "Double points this week." in offer[0]
+
+        # the member asks for a person; an agent answers and gives the chat back to the bot
+        assert user.ask("talk to a person")
+        driver.get(base + "/admin/handoffs")
+        driver.find_element(By.CSS_SELECTOR, "#handoffs-table a").click()
+        driver.find_element(By.ID, "reply-text").send_keys("Ji, aapka claim check kar rahe hain.")
+        assert "Reply sent" in then_flash(click("reply-send"))
+        run_jobs(app)
+        assert user.replies() == ["Ji, aapka claim check kar rahe hain."]
+        assert "Closed" in then_flash(click("handoff-close"))
+        run_jobs(app)
+        assert user.replies() == [translate("ur", "handoff.closed")]
+
         # the audit log shows every action
         driver.get(base + "/admin/audit")
         table = driver.find_element(By.ID, "audit-table").text
-        for action in ("claim.approve", "claim.reject", "batch.issue", "batch.void", "member.adjust", "login"):
+        for action in ("claim.approve", "claim.reject", "batch.issue", "batch.void", "member.adjust", "login",
+                       "campaign.create", "campaign.send", "handoff.reply", "handoff.close"):
             assert action in table, action
         assert "admin@brand.in" in table
 

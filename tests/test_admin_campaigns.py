@@ -38,7 +38,6 @@ def _create(console: Console, **changes: object) -> int:
     return int(resp.headers["Location"].rstrip("/").rsplit("/", 1)[1])
 
 
-@SQLITE_ONLY
 def test_campaign_created_previewed_and_sent_from_the_console(app, standin) -> None:
     make_user(app)
     make_user(app, "reviewer@brand.in", "reviewer")
@@ -125,3 +124,43 @@ def test_schedule_pause_resume_and_cancel_from_the_console(app, standin) -> None
     actions = [e.action for e in _audit(app, "campaign.schedule") + _audit(app, "campaign.cancel")
                + _audit(app, "campaign.pause") + _audit(app, "campaign.resume")]
     assert actions == ["campaign.schedule", "campaign.cancel", "campaign.pause", "campaign.resume"]
+
+
+@SQLITE_ONLY
+def test_double_submit_makes_one_campaign_and_a_dead_queue_is_caught_up(app, standin, monkeypatch) -> None:
+    import redis
+
+    from campaigns.sending import tick
+    from storage.base import utcnow
+    from workers import queue, runtime
+
+    make_user(app)
+    seed(app, [Seed(f"+9198000003{i:02d}", wrote_hours_ago=1) for i in range(2)])
+    admin = Console(app)
+    missing = admin.post("/admin/campaigns/new", {**FORM, "var_offer": ""}, form_page="/admin/campaigns/new")
+    assert missing.status_code == 400 and "give the value for “offer”" in missing.get_data(as_text=True)
+    form = admin.text("/admin/campaigns/new")
+    nonce = form.split('name="nonce" value="')[1].split('"')[0]
+    token = form.split('name="csrf_token" value="')[1].split('"')[0]
+    first = admin.client.post("/admin/campaigns/new", data={**FORM, "nonce": nonce, "csrf_token": token})
+    second = admin.client.post("/admin/campaigns/new", data={**FORM, "nonce": nonce, "csrf_token": token})
+    assert first.headers["Location"] == second.headers["Location"]
+    with sessions(app)() as db:
+        assert len(db.scalars(select(Campaign)).all()) == 1
+        cid = db.scalar(select(Campaign.id))
+
+    def down(*_args: object, **_kwargs: object) -> None:
+        raise redis.ConnectionError("Redis is down")
+
+    monkeypatch.setattr(queue, "enqueue", down)
+    resp = admin.post(f"/admin/campaigns/{cid}/send", {"when": "now"}, form_page=f"/admin/campaigns/{cid}",
+                      follow=True)
+    assert resp.status_code == 200 and "Sending to 2 members" in resp.get_data(as_text=True)
+    assert _status(app, cid) == "sending" and standin.messages() == []
+    monkeypatch.undo()
+    with sessions(app).begin() as db:  # a minute later the campaigns tick sees no lane working on it
+        db.get(Campaign, cid).heartbeat_at = utcnow() - dt.timedelta(minutes=2)
+    runtime.set_app(app)
+    assert tick()["restarted"] == 1
+    run_jobs(app)
+    assert len(standin.messages()) == 2 and _status(app, cid) == "done"
