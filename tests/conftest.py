@@ -32,6 +32,37 @@ def redis_url() -> str:
     return os.environ.get("REDIS_URL") or DEFAULT_TEST_REDIS_URL
 
 
+def _per_worker_services() -> None:
+    """Under pytest-xdist, give each worker its own PostgreSQL database and Redis db.
+
+    Why: tests reset the whole schema and flush the Redis db; two workers sharing them would wipe
+    each other's data. Worker ``gwN`` uses database ``<name>_gwN`` (created here) and Redis db
+    ``(base - N) mod 16``; the environment is rewritten so subprocesses inherit the same.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return
+    from sqlalchemy.engine import make_url
+
+    n = int(worker[2:])
+    base = make_url(postgres_url())
+    mine = base.set(database=f"{base.database}_{worker}")
+    try:
+        eng = create_engine(base, isolation_level="AUTOCOMMIT")
+        with eng.connect() as conn:
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": mine.database})
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{mine.database}"'))
+        eng.dispose()
+    except Exception:  # PostgreSQL unreachable: its tests skip with the reason
+        pass
+    os.environ["DATABASE_URL"] = mine.render_as_string(hide_password=False)
+    rbase = redis_url()
+    head, _, db = rbase.rpartition("/")
+    rdb = int(db) if db.isdigit() else 0
+    os.environ["REDIS_URL"] = f"{head}/{(rdb - n) % 16}" if db.isdigit() else f"{rbase.rstrip('/')}/{(15 - n) % 16}"
+
+
 def _postgres_reachable() -> str | None:
     try:
         eng = create_engine(postgres_url())
@@ -51,6 +82,9 @@ def _redis_reachable() -> str | None:
     except Exception as exc:
         return f"Redis not reachable at {redis_url()}: {exc.__class__.__name__}"
     return None
+
+
+_per_worker_services()
 
 
 def reset_postgres(url: str) -> None:

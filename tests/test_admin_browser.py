@@ -41,6 +41,7 @@ def database_url(pg_url: str) -> str:
 
 
 def test_console_in_chromium(driver, app, user, standin) -> None:
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -51,11 +52,19 @@ def test_console_in_chromium(driver, app, user, standin) -> None:
     batch = new_batch(app, points=40, regions=["4"])
     claim_codes_for(app, mid, [code(app, batch, 1), code(app, batch, 2)])
 
+    def gone(element: Any) -> bool:
+        """True once ``element``'s page was replaced (chromedriver may say so with a generic error)."""
+        try:
+            element.is_enabled()
+        except WebDriverException:  # StaleElementReferenceException, or "does not belong to the document"
+            return True
+        return False
+
     def then_flash(action: Any) -> str:
         """Do ``action`` (a click or a key), wait for the next page to load, return its flash message."""
         page = driver.find_element(By.TAG_NAME, "html")
         action()
-        wait.until(ec.staleness_of(page))
+        wait.until(lambda _d: gone(page))
         return wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, ".flash"))).text
 
     def click(element_id: str) -> Any:

@@ -27,8 +27,6 @@ MEMBERS = 240
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.slow
-@pytest.mark.xfail(reason="needs issue 7's at-most-once send path (sending mark + reconcile); "
-                          "until it lands a kill between Twilio's answer and the commit resends", strict=False)
 def test_sigkilled_worker_neither_skips_nor_duplicates(pg_url: str, redis_conn, tmp_path: Path) -> None:
     from bot.app import create_app
     from campaigns.audience import Filters
