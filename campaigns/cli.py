@@ -244,7 +244,8 @@ def campaign_report(campaign_id: int, days: int, csv_path: Path | None, svg_path
     lines = [f"Campaign {campaign_id} ({data['campaign']['name']}): {data['campaign']['status']}"]
     lines += [f"  {s['stage']:<10} {s['count']}" for s in data["funnel"]]
     lines.append(f"  statuses: {data['statuses']}  errors: {data['errors']}  skipped: {data['skipped']}")
-    lines.append(f"  bonus: {data['bonus']['members']} members, {data['bonus']['points']} points")
+    lines.append(f"  bonus: {data['bonus']['members']} members, {data['bonus']['points']} points; "
+                 f"redeemed after it: {data['redeemed']} members")
     _out(data, as_json, "\n".join(lines))
 
 

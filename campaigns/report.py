@@ -40,6 +40,16 @@ def _follow_up(campaign: Any, days: int) -> tuple[Any, Any]:
     return and_(sent.is_not(None), replied), and_(sent.is_not(None), acted)
 
 
+def _redeemed(campaign: Any, days: int) -> Any:
+    """Asked for a payout or voucher after the member's message, within the follow-up days."""
+    from payouts.models import Redemption
+
+    sent = OutboundMessage.sent_at
+    until = (campaign.started_at or campaign.created_at) + dt.timedelta(days=days)
+    return and_(sent.is_not(None), exists().where(Redemption.member_id == CampaignRecipient.member_id,
+                                                  Redemption.created_at > sent, Redemption.created_at < until))
+
+
 def campaign_report(session: Session, campaign_id: int, *, days: int = FOLLOW_DAYS) -> dict[str, Any]:
     """Counts per recipient state, per message status, per error code and skip reason; the funnel."""
     campaign = get_campaign(session, campaign_id)
@@ -60,8 +70,9 @@ def campaign_report(session: Session, campaign_id: int, *, days: int = FOLLOW_DA
         select(OutboundMessage.note, func.count()).select_from(joined)
         .where(where, OutboundMessage.status == "skipped").group_by(OutboundMessage.note)).all()}
     replied_expr, acted_expr = _follow_up(campaign, days)
-    replied, acted, bonus = session.execute(
+    replied, acted, redeemed, bonus = session.execute(
         select(func.sum(case((replied_expr, 1), else_=0)), func.sum(case((acted_expr, 1), else_=0)),
+               func.sum(case((_redeemed(campaign, days), 1), else_=0)),
                func.sum(case((CampaignRecipient.bonus_transfer_id.is_not(None), 1), else_=0)))
         .select_from(joined).where(where)).one()
     audience = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
@@ -82,6 +93,7 @@ def campaign_report(session: Session, campaign_id: int, *, days: int = FOLLOW_DA
         "errors": errors,
         "skipped": skipped,
         "bonus": {"members": int(bonus or 0), "points": int(bonus or 0) * campaign.bonus_points},
+        "redeemed": int(redeemed or 0),
         "follow_up_days": days,
         "funnel": [{"stage": stage, "count": count} for stage, count in funnel],
     }
@@ -96,7 +108,7 @@ def export_csv(session: Session, campaign_id: int, *, days: int = FOLLOW_DAYS) -
                CampaignRecipient.status, OutboundMessage.status, OutboundMessage.error_code, OutboundMessage.note,
                OutboundMessage.content_sid, OutboundMessage.twilio_sid, OutboundMessage.sent_at,
                case((replied_expr, 1), else_=0), case((acted_expr, 1), else_=0),
-               CampaignRecipient.bonus_transfer_id)
+               CampaignRecipient.bonus_transfer_id, case((_redeemed(campaign, days), 1), else_=0))
         .join(Member, Member.id == CampaignRecipient.member_id)
         .join(Contact, Contact.id == CampaignRecipient.contact_id)
         .outerjoin(OutboundMessage, OutboundMessage.id == CampaignRecipient.outbound_id)
@@ -105,12 +117,13 @@ def export_csv(session: Session, campaign_id: int, *, days: int = FOLLOW_DAYS) -
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["member_id", "name", "phone", "lang", "recipient", "message_status", "error_code", "skip_reason",
-                     "template_sid", "message_sid", "sent_at", "replied", "acted", "bonus"])
+                     "template_sid", "message_sid", "sent_at", "replied", "acted", "bonus", "redeemed"])
     for row in rows:
         values = list(row)
         values[10] = values[10].isoformat() if values[10] else ""
         values[13] = "yes" if values[13] else ""
         values[11], values[12] = ("yes" if values[11] else ""), ("yes" if values[12] else "")
+        values[14] = "yes" if values[14] else ""
         writer.writerow(["" if v is None else v for v in values])
     return out.getvalue()
 

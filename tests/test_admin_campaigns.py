@@ -32,6 +32,17 @@ def _status(app, cid: int) -> str:
         return db.get(Campaign, cid).status
 
 
+def _redeem(app, phone: str) -> None:
+    from payouts.service import NewRedemption, start_redemption
+    from storage.models import Member
+
+    with sessions(app).begin() as db:
+        member = db.scalar(select(Member).where(Member.phone == phone))
+        start_redemption(db, member, NewRedemption(
+            kind="upi", reward_code="upi", points=100, gross_paise=1000, tds_paise=0, net_paise=1000,
+            tds_mode="none", fy="2026-27", provider="manual", vpa="suresh@okaxis", holder_name="SURESH YADAV"))
+
+
 def _create(console: Console, **changes: object) -> int:
     resp = console.post("/admin/campaigns/new", {**FORM, **changes}, form_page="/admin/campaigns/new")
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
@@ -76,12 +87,15 @@ def test_campaign_created_previewed_and_sent_from_the_console(app, standin) -> N
     assert len(outside) == 1 and outside[0]["content_sid"]
     assert standin.messages(to="whatsapp:+919800000013") == []
     assert _status(app, cid) == "done"
+    _redeem(app, "+919800000011")  # Suresh asks for a UPI payout after the campaign
     report = admin.text(f"/admin/campaigns/{cid}")
     assert 'id="funnel-chart"' in report and "<svg" in report and "Message statuses" in report
+    assert "<dt>Redeemed</dt><dd>1 members" in report
     listing = admin.text("/admin/campaigns")
     assert "Diwali masons" in listing and 'class="badge done"' in listing
     csv_text = admin.get(f"/admin/campaigns/{cid}/report.csv").get_data(as_text=True)
     assert csv_text.lstrip("\ufeff").startswith("member_id,name,phone") and len(csv_text.splitlines()) == 3
+    assert [line.endswith(",yes") for line in csv_text.splitlines()[1:]] == [True, False]
     assert admin.get(f"/admin/campaigns/{cid}/funnel.svg").data.startswith(b"<svg")
     assert [e.target_id for e in _audit(app, "campaign.create")] == [str(cid)]
     send = _audit(app, "campaign.send")
