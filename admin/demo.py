@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,8 +69,9 @@ def seed(db: Session, program: Program, secret: bytes, *, password: str, seed_va
         db.add(contact)
         db.flush()
         upi = f"{name.split()[0].lower().rstrip('.')}{rng.randrange(10, 99)}@okaxis" if i % 3 else None
-        member = enroll(db, contact, Enrollment(name, role, pin, upi, lang, reps[i % 3].code if i % 4 else None),
-                        welcome_bonus=program.welcome_bonus)
+        with ledger_clock(joined):
+            member = enroll(db, contact, Enrollment(name, role, pin, upi, lang, reps[i % 3].code if i % 4 else None),
+                            welcome_bonus=program.welcome_bonus)
         member.created_at = joined
         members.append(member)
     cement = create_batch(db, sku="CEM-OPC53-50KG", points=20, count=5000, name="OPC 53 cement, Nov run")
@@ -84,8 +87,9 @@ def seed(db: Session, program: Program, secret: bytes, *, password: str, seed_va
             for _ in range(rng.randrange(1, 3)):
                 codes.append(make_code(secret, batch.id, serial[batch.id]).text)
                 serial[batch.id] += 1
-            claim_codes(db, secret=secret, member=member, texts=codes, program=program,
-                        now=when + dt.timedelta(minutes=rng.randrange(0, 300)))
+            at = when + dt.timedelta(minutes=rng.randrange(0, 300))
+            with ledger_clock(min(at, now)):
+                claim_codes(db, secret=secret, member=member, texts=codes, program=program, now=at)
     for k, member in enumerate(members[:4]):
         _invoice(db, member, program, k, now - dt.timedelta(hours=3 * k + 1))
     _payouts(db, program, [m for m in members if m.upi_id])
@@ -95,6 +99,20 @@ def seed(db: Session, program: Program, secret: bytes, *, password: str, seed_va
     audit.record(db, actor=admin_user.email, action="batch.issue", target_type="batch", target_id=cement.id,
                  after={"sku": cement.sku, "count": cement.count, "points": cement.points}, ip="10.0.4.21")
     return DemoLogins("admin@inaam.demo", "reviewer@inaam.demo", "rep@inaam.demo", password)
+
+
+@contextmanager
+def ledger_clock(when: dt.datetime) -> Iterator[None]:
+    """Post ledger transfers as of ``when`` (the demo's 30 days of history; the hash chain covers the
+    time, so ``inaam ledger verify`` still passes). Only for seeding a demo database, never while serving."""
+    from storage import ledger_core
+
+    real = ledger_core.utcnow
+    ledger_core.utcnow = lambda: when
+    try:
+        yield
+    finally:
+        ledger_core.utcnow = real
 
 
 def invoice_image(seller: str, gstin: str, number: str, day: dt.date, total_paise: int) -> bytes:
