@@ -125,7 +125,7 @@ if AVAILABLE:
     @requires("payouts", write=True)
     def payout_outcome() -> Response:
         from payouts import service
-        from payouts.jobs import deliver
+        from payouts.jobs import queue_notices, send_soon
 
         raw_id = request.form.get("redemption", "")
         if not raw_id.isdigit() or len(raw_id) > 15:
@@ -146,8 +146,8 @@ if AVAILABLE:
         audit.record(session, actor=actor(), action="payout.mark", target_type="payout", target_id=f"rdm-{row.id}",
                      before={"status": before}, after={"status": row.status, "utr": utr or None,
                                                        "reason": failure or None}, ip=ip())
+        contacts = queue_notices(session, [notice]) if notice else set()  # with the change, exactly once
         session.commit()
-        if notice:
-            deliver(current_app, [notice])
+        send_soon(current_app, contacts)
         flash(f"rdm-{redemption_id}: {before} → {row.status}.", "ok")
         return redirect(url_for("admin.payouts"))

@@ -70,7 +70,7 @@ def payouts_export(out: Path) -> None:
 def payouts_mark_paid(ref: str, utr: str | None, failure: str | None) -> None:
     """Record the outcome of a manual payout: paid with its UTR, or failed."""
     from payouts import service
-    from payouts.jobs import deliver
+    from payouts.jobs import queue_notices, send_soon
     from storage.db import sessions
 
     if bool(utr) == bool(failure):
@@ -87,8 +87,8 @@ def payouts_mark_paid(ref: str, utr: str | None, failure: str | None) -> None:
         notice = service.apply_status(session, row, "processed" if utr else "failed",
                                       utr=utr.strip() if utr else None, reason=failure)
         after = row.status
-    if notice:
-        deliver(app, [notice])
+        contacts = queue_notices(session, [notice]) if notice else set()  # with the change, exactly once
+    send_soon(app, contacts)
     click.echo(f"rdm-{rid}: {before} -> {after}")
 
 

@@ -49,8 +49,10 @@ def notice_params(session: Session, notice: service.Notice, lang: str) -> dict[s
     balance = ledger.balance(session, member.account_id)
     common = {"rupees": format_rupees(row.net_paise), "points": format_number(row.points),
               "balance": format_number(balance), "upi": mask_upi(row.vpa), "ref": f"rdm-{row.id}"}
-    if notice.msgid == "payout.processed":
+    if notice.msgid in ("payout.processed", "payout.utr"):
         return {"utr": row.utr or "—", **common}
+    if notice.msgid == "payout.processed_no_utr":
+        return common
     return {"why": translate(lang, REASON_MSGIDS.get(row.failure_reason or "", "payout.why.other")), **common}
 
 
@@ -58,25 +60,38 @@ def notice_text(session: Session, notice: service.Notice, lang: str) -> str:
     return translate(lang, notice.msgid, **notice_params(session, notice, lang))
 
 
-def deliver(app: Any, notices: list[service.Notice]) -> None:
-    """Queue each notice for the member's WhatsApp contact (a template outside the 24-hour window)."""
+def queue_notices(session: Session, notices: list[service.Notice]) -> set[int]:
+    """Queue each notice for the member's WhatsApp contact in ``session`` (a template outside the
+    24-hour window); returns the contacts to send to once the transaction commits."""
+    contacts: set[int] = set()
+    for notice in notices:
+        contact = session.scalar(select(Contact).where(Contact.member_id == notice.member_id))
+        if contact is None:
+            continue
+        lang = contact.lang or "en"
+        member = session.get(Member, notice.member_id)
+        params = notice_params(session, notice, lang)
+        queue_template(session, contact, "payout_update",
+                       {"name": member.name if member else "", "update": translate(lang, notice.msgid, **params)},
+                       fallback_msgid=notice.msgid, **params)
+        contacts.add(contact.id)
+    return contacts
+
+
+def send_soon(app: Any, contacts: set[int]) -> None:
     from workers.jobs import schedule_send
 
-    contacts: set[int] = set()
-    with sessions(app).begin() as session:
-        for notice in notices:
-            contact = session.scalar(select(Contact).where(Contact.member_id == notice.member_id))
-            if contact is None:
-                continue
-            lang = contact.lang or "en"
-            member = session.get(Member, notice.member_id)
-            params = notice_params(session, notice, lang)
-            queue_template(session, contact, "payout_update",
-                           {"name": member.name if member else "", "update": translate(lang, notice.msgid, **params)},
-                           fallback_msgid=notice.msgid, **params)
-            contacts.add(contact.id)
     for contact_id in contacts:
         schedule_send(app, contact_id)
+
+
+def deliver(app: Any, notices: list[service.Notice]) -> None:
+    """Queue the notices in a transaction of their own and send them."""
+    if not notices:
+        return
+    with sessions(app).begin() as session:
+        contacts = queue_notices(session, notices)
+    send_soon(app, contacts)
 
 
 def submit_payout(redemption_id: int) -> str:
@@ -85,6 +100,16 @@ def submit_payout(redemption_id: int) -> str:
         notices = service.submit(sessions(app), provider_for(app.config), redemption_id)
         deliver(app, notices)
         return ",".join(n.msgid for n in notices)
+
+
+UTR_RECHECK_SECONDS = 600
+"""A processed payout still without a UTR is looked up again at most this often."""
+
+
+def _utr_lookup_due(app: Any, redemption_id: int) -> bool:
+    """True at most once per ``UTR_RECHECK_SECONDS`` per redemption, across all processes."""
+    conn = app.extensions["inaam.redis"]
+    return bool(conn.set(f"inaam:utr-lookup:{redemption_id}", "1", nx=True, ex=UTR_RECHECK_SECONDS))
 
 
 def enqueue_submit(app: Any, redemption_id: int) -> None:
@@ -100,6 +125,7 @@ def reconcile_payouts() -> dict[str, int]:
         provider = provider_for(app.config)
         with factory() as session:
             ids = service.stuck(session, older_than=RECONCILE_AFTER)
+            ids += [i for i in service.awaiting_utr(session) if _utr_lookup_due(app, i)]
         done = failed = 0
         for redemption_id in ids:
             try:

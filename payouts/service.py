@@ -172,9 +172,15 @@ def apply_status(session: Session, row: Redemption, status: str, *, utr: str | N
             ledger.post_hold(session, row.hold_id, idempotency_key=_settle_key(row, "post"))
             row.status, row.settled_at = S.PROCESSED.value, now
             row.utr = utr or row.utr
-            notice = Notice(row.member_id, "payout.processed", {"redemption_id": row.id})
+            notice = Notice(row.member_id, "payout.processed" if row.utr else "payout.processed_no_utr",
+                            {"redemption_id": row.id})
         elif current == S.PROCESSED.value and utr and not row.utr:
-            row.utr = utr
+            # The member was told "paid" without the bank's number: it follows, once (the row is
+            # locked, and only the first event or fetch that brings the UTR finds it missing).
+            row.utr = utr[:40]
+            row.updated_at = now
+            notice = Notice(row.member_id, "payout.utr", {"redemption_id": row.id})
+            logger.info("Redemption %s: UTR arrived after processed", row.id)
     elif status in FAILED_STATES or status == "reversed":
         final = S.REVERSED.value if status == "reversed" else S.FAILED.value
         if current in (S.REVIEW.value, S.PENDING.value, S.SUBMITTING.value, S.PROCESSING.value):
@@ -260,7 +266,9 @@ def refresh(factory: sessionmaker[Session], provider: PayoutProvider, redemption
     """Reconcile one in-flight redemption with the provider (fetch by id, or find by reference)."""
     with factory() as session:
         row = session.get(Redemption, redemption_id)
-        if row is None or row.status not in (S.SUBMITTING.value, S.PROCESSING.value, S.PENDING.value):
+        awaiting_utr = row is not None and row.status == S.PROCESSED.value and not row.utr and row.payout_id
+        if row is None or not (awaiting_utr or row.status in (S.SUBMITTING.value, S.PROCESSING.value,
+                                                               S.PENDING.value)):
             return []
         payout_id, status = row.payout_id, row.status
     if payout_id is None:
@@ -278,6 +286,19 @@ def refresh(factory: sessionmaker[Session], provider: PayoutProvider, redemption
         notice = apply_status(session, row, payout.status, utr=payout.utr, reason=payout.reason, payout_id=payout.id)
     logger.info("Redemption %s reconciled: was %s, provider says %s", redemption_id, status, payout.status)
     return [notice] if notice else []
+
+
+UTR_WAIT = dt.timedelta(days=3)
+"""How long a processed payout without a UTR is looked up again (the bank's number usually follows at once)."""
+
+
+def awaiting_utr(session: Session, *, now: dt.datetime | None = None) -> list[int]:
+    """Ids of RazorpayX payouts told 'processed' without a UTR, settled within ``UTR_WAIT``."""
+    since = (now or utcnow()) - UTR_WAIT
+    return list(session.scalars(select(Redemption.id).where(
+        Redemption.status == S.PROCESSED.value, Redemption.utr.is_(None), Redemption.payout_id.is_not(None),
+        Redemption.kind == "upi", Redemption.provider != "manual", Redemption.settled_at >= since)
+        .order_by(Redemption.id)))
 
 
 def stuck(session: Session, *, older_than: dt.timedelta, now: dt.datetime | None = None) -> list[int]:

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from payouts import service
-from payouts.jobs import deliver
+from payouts.jobs import queue_notices, send_soon
 from payouts.models import PayoutEvent, Redemption
 from storage.db import sessions
 
@@ -47,7 +47,6 @@ def razorpayx_event() -> Response:
         abort(400)
     event_id = request.headers.get("x-razorpay-event-id") or "sha256:" + hashlib.sha256(body).hexdigest()[:56]
     payout = ((event.get("payload") or {}).get("payout") or {}).get("entity") or {}
-    notices: list[service.Notice] = []
     with sessions().begin() as session:
         try:
             with session.begin_nested():
@@ -70,11 +69,10 @@ def razorpayx_event() -> Response:
         notice = service.apply_status(session, row, status, utr=payout.get("utr"),
                                       reason=(payout.get("status_details") or {}).get("reason"),
                                       payout_id=str(payout["id"]))
-        stored.outcome = f"{before}->{row.status}"
-        if notice:
-            notices.append(notice)
-    if notices:
-        deliver(current_app._get_current_object(), notices)  # type: ignore[attr-defined]
+        stored.outcome = f"{before}->{row.status}" + ("+utr" if notice and notice.msgid == "payout.utr" else "")
+        # The member's message is queued in this transaction: stored with the change, exactly once.
+        contacts = queue_notices(session, [notice]) if notice else set()
+    send_soon(current_app._get_current_object(), contacts)  # type: ignore[attr-defined]
     return Response("", status=200)
 
 

@@ -65,6 +65,7 @@ class RazorpayXStandIn:
         self._fail: list[int] = []
         self._timeouts: list[float] = []
         self._validation_delays: list[float] = []
+        self._utr_later: set[str] = set()
         self.validation_started = threading.Event()
         """Set when a validation request arrives (tests wait on it to act while the call is in flight)."""
         self.requests: list[tuple[str, str]] = []
@@ -142,9 +143,15 @@ class RazorpayXStandIn:
         with self._lock:
             return len(self.payouts)
 
-    def settle(self, payout_id: str, status: str | None = None, *, send: bool = True) -> list[dict[str, Any]]:
-        """Move a payout to its outcome (or ``status``) and return (and send) the webhook events."""
+    def settle(self, payout_id: str, status: str | None = None, *, send: bool = True,
+               utr_later: bool = False) -> list[dict[str, Any]]:
+        """Move a payout to its outcome (or ``status``) and return (and send) the webhook events.
+
+        ``utr_later``: processed without a UTR, as the docs allow; ``publish_utr`` brings it later.
+        """
         with self._lock:
+            if utr_later:
+                self._utr_later.add(payout_id)
             payout = self.payouts[payout_id]
             vpa = self.fund_accounts[payout["fund_account_id"]]["vpa"]["address"].casefold()
             outcome = status or self.outcomes.get(vpa, "processed")
@@ -165,14 +172,30 @@ class RazorpayXStandIn:
         reason, description, source = STATUS_REASONS[status]
         payout["status_details"] = {"reason": reason, "description": description, "source": source}
         if status == "processed":
-            payout["utr"] = payout["utr"] or str(random.randint(10**11, 10**12 - 1))
+            if payout["id"] not in self._utr_later:
+                payout["utr"] = payout["utr"] or str(random.randint(10**11, 10**12 - 1))
             payout["fees"], payout["tax"] = 0, 0
+        return self._event(payout, f"payout.{status}")
+
+    def _event(self, payout: dict[str, Any], name: str) -> dict[str, Any]:
         event = {
-            "entity": "event", "account_id": "acc_InaamStandIn01", "event": f"payout.{status}",
+            "entity": "event", "account_id": "acc_InaamStandIn01", "event": name,
             "contains": ["payout"], "payload": {"payout": {"entity": dict(payout)}}, "created_at": int(time.time()),
             "_id": "evt_" + secrets.token_hex(7),
         }
         self.events.append(event)
+        return event
+
+    def publish_utr(self, payout_id: str, *, send: bool = True) -> dict[str, Any]:
+        """The bank's UTR arrives for a payout settled with ``utr_later``: ``payout.updated`` (also
+        visible to a status fetch from now on)."""
+        with self._lock:
+            payout = self.payouts[payout_id]
+            self._utr_later.discard(payout_id)
+            payout["utr"] = payout["utr"] or str(random.randint(10**11, 10**12 - 1))
+            event = self._event(payout, "payout.updated")
+        if send:
+            self.send_event(event)
         return event
 
     def sign(self, body: bytes) -> str:

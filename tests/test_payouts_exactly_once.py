@@ -237,3 +237,82 @@ def test_failed_payout_voids_the_hold(app: Any, rzp: Any) -> None:
     assert state(app, member_id) == ("failed", 3000)
     with sessions(app)() as s:
         assert s.get(Redemption, rid).failure_reason == "beneficiary_vpa_invalid"
+
+
+def _in_window(app: Any, member_id: int) -> None:
+    from storage.base import utcnow
+
+    with sessions(app).begin() as s:
+        s.scalar(select(Contact).where(Contact.member_id == member_id)).last_inbound_at = utcnow()
+
+
+def _utr_messages(app: Any, standin: Any, member_id: int, utr: str) -> list[str]:
+    """What the member's phone received that carries ``utr`` (after running the send jobs)."""
+    from storage.models import OutboundMessage
+    from tests.botkit import run_jobs
+
+    run_jobs(app)
+    with sessions(app)() as s:
+        contact = s.scalar(select(Contact).where(Contact.member_id == member_id))
+        queued = s.scalars(select(OutboundMessage.msgid).where(OutboundMessage.contact_id == contact.id)).all()
+        assert queued.count("payout.utr") <= 1
+    return [m["body"] for m in standin.messages(to=f"whatsapp:{contact.phone}") if utr in (m["body"] or "")]
+
+
+def test_late_utr_from_payout_updated_is_sent_once(app: Any, rzp: Any, standin: Any) -> None:
+    member_id = make_member(app, 3000)
+    _in_window(app, member_id)
+    rid = new_redemption(app, member_id)
+    service.submit(sessions(app), provider_for(app.config), rid)
+    pid = next(iter(rzp.payouts))
+    (processed,) = rzp.settle(pid, "processed", send=False, utr_later=True)
+    assert processed["payload"]["payout"]["entity"]["utr"] is None
+    assert post_event(app, rzp, processed) == 200
+    assert state(app, member_id) == ("processed", 1000)
+    updated = rzp.publish_utr(pid, send=False)
+    utr = updated["payload"]["payout"]["entity"]["utr"]
+    assert _utr_messages(app, standin, member_id, utr) == []  # told "paid, the UTR will follow"
+    again = {**updated, "_id": "evt_second_update"}  # another payout.updated carrying the same UTR
+    for event in (updated, updated, again):
+        assert post_event(app, rzp, event) == 200
+    with sessions(app)() as s:
+        assert s.get(Redemption, rid).utr == utr
+    runtime_app(app)
+    from payouts.jobs import reconcile_payouts
+
+    reconcile_payouts()  # a status fetch now also sees the UTR: nothing more to say
+    sent = _utr_messages(app, standin, member_id, utr)
+    assert len(sent) == 1 and "reference number (UTR)" in sent[0] and "₹500" in sent[0]
+    assert state(app, member_id) == ("processed", 1000)
+
+
+def test_late_utr_from_a_status_fetch_is_sent_once(app: Any, rzp: Any, standin: Any) -> None:
+    from payouts.jobs import reconcile_payouts
+
+    member_id = make_member(app, 3000, phone="+919812300003", vpa="kamla.devi@oksbi")
+    _in_window(app, member_id)
+    rid = new_redemption(app, member_id)
+    service.submit(sessions(app), provider_for(app.config), rid)
+    pid = next(iter(rzp.payouts))
+    (processed,) = rzp.settle(pid, "processed", send=False, utr_later=True)
+    assert post_event(app, rzp, processed) == 200
+    runtime_app(app)
+    assert reconcile_payouts() == {"checked": 1, "unreachable": 0}  # asked: no UTR yet
+    updated = rzp.publish_utr(pid, send=False)  # the webhook is lost; only a fetch will see it
+    utr = updated["payload"]["payout"]["entity"]["utr"]
+    assert reconcile_payouts() == {"checked": 0, "unreachable": 0}  # not asked again within 10 minutes
+    later = app.extensions["inaam.redis"]
+    later.delete(f"inaam:utr-lookup:{rid}")  # ten minutes later
+    assert reconcile_payouts() == {"checked": 1, "unreachable": 0}
+    later.delete(f"inaam:utr-lookup:{rid}")
+    assert reconcile_payouts() == {"checked": 0, "unreachable": 0}  # the UTR is in: no more lookups
+    assert post_event(app, rzp, updated) == 200  # the lost webhook turns up after all
+    sent = _utr_messages(app, standin, member_id, utr)
+    assert len(sent) == 1 and "rdm-" in sent[0]
+    assert state(app, member_id) == ("processed", 1000)
+
+
+def runtime_app(app: Any) -> None:
+    from workers import runtime
+
+    runtime.set_app(app)
