@@ -369,6 +369,7 @@ def _kick(campaign_id: int) -> None:
 @bp.route("/campaigns/<int:campaign_id>/send", methods=["POST"])
 @requires("campaigns", write=True)
 def campaign_send(campaign_id: int) -> Response:
+    _exists(campaign_id)
     session = db()
     back = redirect(url_for("admin.campaign", campaign_id=campaign_id))
     at = None
@@ -396,7 +397,15 @@ def campaign_send(campaign_id: int) -> Response:
     return back
 
 
+def _exists(campaign_id: int) -> None:
+    if db().get(Campaign, campaign_id) is None:
+        from flask import abort
+
+        abort(404)
+
+
 def _state(campaign_id: int, name: str, operation: Any, message: str) -> Response:
+    _exists(campaign_id)
     session = db()
     back = redirect(url_for("admin.campaign", campaign_id=campaign_id))
     try:

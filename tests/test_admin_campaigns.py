@@ -178,3 +178,29 @@ def test_double_submit_makes_one_campaign_and_a_dead_queue_is_caught_up(app, sta
     assert tick()["restarted"] == 1
     run_jobs(app)
     assert len(standin.messages()) == 2 and _status(app, cid) == "done"
+
+
+@SQLITE_ONLY
+def test_bad_form_input_gets_a_message_never_a_server_error(app) -> None:
+    make_user(app)
+    seed(app, [Seed("+919800000401")])
+    admin = Console(app)
+    bad_fields: list[dict[str, object]] = [
+        {"rate": "0", "bonus_days": "0"}, {"content": "text", "text": "x" * 2000, "outside_window": "skip"},
+        {"cities": "Atlantis"}, {"pin_prefixes": "22a"}, {"tier": "Platinum++"}, {"langs": ["xx"]},
+        {"balance_above": "9" * 30}, {"template": "no_such_template"}, {"content": "weird"},
+        {"content": "text", "text": "hi", "outside_window": "weird"}, {"active_days": "1e3"}, {"name": ""},
+        {"roles": ["pilot"]}, {"bonus_points": "-5"},
+    ]
+    for fields in bad_fields:
+        resp = admin.post("/admin/campaigns/new", {**FORM, **fields}, form_page="/admin/campaigns/new")
+        assert resp.status_code == 400 and "Not saved:" in resp.get_data(as_text=True), fields
+    cid = _create(admin)
+    for at in ("garbage", "2026-13-45T99:99", ""):
+        resp = admin.post(f"/admin/campaigns/{cid}/send", {"when": "later", "at": at},
+                          form_page=f"/admin/campaigns/{cid}", follow=True)
+        assert resp.status_code == 200 and "Not sent:" in resp.get_data(as_text=True), at
+    assert _status(app, cid) == "draft"
+    assert admin.post(f"/admin/campaigns/{2**60}/cancel", {}, form_page="/admin/campaigns").status_code == 404
+    assert admin.post("/admin/campaigns/777/cancel", {}, form_page="/admin/campaigns").status_code == 404
+    assert admin.post("/admin/campaigns/777/send", {"when": "now"}, form_page="/admin/campaigns").status_code == 404
