@@ -20,7 +20,7 @@ from bot.inbound_form import InboundForm, clean, error_code, normalize
 from bot.metrics import count_inbound
 from storage.contacts import DuplicateMessage, store_inbound, upsert_contact
 from storage.db import sessions
-from storage.models import InboundStatus, OutboundMessage
+from storage.models import EarlyStatus, InboundStatus, OutboundMessage
 from storage.outbox import STATUS_RANK, advance_status
 
 logger = logging.getLogger(__name__)
@@ -123,8 +123,10 @@ def status() -> Response:
         return Response("", status=200)
     with sessions().begin() as session:
         row = session.scalar(select(OutboundMessage).where(OutboundMessage.twilio_sid == sid))
-        if row is None:
-            logger.info("Status %s: unknown message sid, ignored", sid)
+        if row is None:  # the sender's commit of this SID may still be on its way: keep it for that commit
+            code = error_code(request.form.get("ErrorCode"))
+            session.add(EarlyStatus(twilio_sid=sid, status=new_status, error_code=code))
+            logger.info("Status %s: sid not recorded yet, kept", sid)
             return Response("", status=200)
         advance_status(row, new_status, error_code(request.form.get("ErrorCode")))
     return Response("", status=200)

@@ -227,6 +227,22 @@ class OutboundMessage(Base):
     contact: Mapped[Contact] = relationship()
 
 
+class EarlyStatus(Base):
+    """A signed status callback for a SID not yet recorded on any outbound row.
+
+    Why: Twilio may call back (``queued``, ``sent``, even ``failed``) before the sender's commit that
+    records the SID its 201 carried; the callback is kept here and applied by that commit.
+    """
+
+    __tablename__ = "early_statuses"
+
+    id: Mapped[intpk]
+    twilio_sid: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(12))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[created_at]
+
+
 from storage import admin_models, claim_models  # noqa: E402, F401, I001  (registers the claim and admin tables)
 import storage.messaging_models  # noqa: E402, F401  (templates, campaigns, handoffs)
 from payouts import models as _payout_models  # noqa: E402, F401  (registers the redemption tables)

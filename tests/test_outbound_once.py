@@ -144,3 +144,49 @@ def test_opted_out_rows_are_skipped_before_marking(app: Any, standin: Any) -> No
         session.get(Contact, contact_id).opted_out = True  # type: ignore[union-attr]
     jobs.send_outbox(contact_id)
     assert standin.messages() == [] and _rows(app)[0].status == "skipped"
+
+
+def _status_callback(app: Any, sid: str, status: str, code: str = "") -> int:
+    from bot.twilio_signing import sign
+    from tests.botkit import TOKEN
+
+    path = "/webhooks/twilio/status"
+    params = {"MessageSid": sid, "MessageStatus": status, "AccountSid": "AC" + "ab" * 16}
+    if code:
+        params["ErrorCode"] = code
+    sig = sign(TOKEN, app.config["PUBLIC_BASE_URL"] + path, params)
+    return app.test_client().post(path, data=params, headers={"X-Twilio-Signature": sig}).status_code
+
+
+def test_status_callback_before_the_sid_is_recorded_is_applied_by_that_commit(
+        app: Any, standin: Any, monkeypatch) -> None:
+    from storage.models import EarlyStatus
+
+    contact_id = _queue(app, "first")
+    real = sender.record_result
+
+    def callbacks_race_the_commit(factory: Any, attempt: Any, result: Any) -> None:
+        assert _status_callback(app, result.sid, "sent") == 200
+        assert _status_callback(app, result.sid, "undelivered", "63024") == 200
+        assert _status_callback(app, result.sid, "queued") == 200  # out of order: never goes backwards
+        real(factory, attempt, result)
+
+    monkeypatch.setattr(sender, "record_result", callbacks_race_the_commit)
+    assert jobs.send_outbox(contact_id) == 1
+    [row] = _rows(app)
+    assert row.twilio_sid == standin.messages()[0]["sid"]
+    assert (row.status, row.error_code) == ("undelivered", 63024)
+    with sessions(app)() as session:
+        assert session.scalars(select(EarlyStatus)).all() == []  # applied, then forgotten
+
+
+def test_callbacks_for_sids_never_recorded_are_pruned(app: Any) -> None:
+    import datetime as dt
+
+    from storage.models import EarlyStatus
+
+    assert _status_callback(app, "SM" + "0" * 32, "delivered") == 200
+    with sessions(app).begin() as session:
+        assert sender.prune_early_statuses(session) == 0
+        assert sender.prune_early_statuses(session, older_than=dt.timedelta(seconds=-1)) == 1
+        assert session.scalars(select(EarlyStatus)).all() == []

@@ -121,6 +121,8 @@ def sweep() -> dict[str, int]:
         from workers.upi_check import recheck_lost
 
         checks = recheck_lost(app, now)
+        with factory.begin() as session:
+            sender.prune_early_statuses(session)
         return {"inbound": len(seen), "outbound": outbound, "upi_checks": checks}
 
 

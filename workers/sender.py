@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from twilio.base.exceptions import TwilioRestException
 
 from storage.base import utcnow
-from storage.models import Contact, OutboundMessage, OutboundStatus
+from storage.models import Contact, EarlyStatus, OutboundMessage, OutboundStatus
+from storage.outbox import STATUS_RANK, advance_status
 
 logger = logging.getLogger(__name__)
 
@@ -203,6 +204,7 @@ def record_result(factory: sessionmaker[Session], attempt: Attempt, result: Resu
             .execution_options(synchronize_session=False)
         ).rowcount
         if done and result.sid:
+            apply_early_statuses(session, attempt.out_id, result.sid)
             row = session.get(OutboundMessage, attempt.out_id)
             if row is not None and row.msgid == ERASED_MSGID:  # DPDP erasure: the last message forgets its address
                 from storage.privacy import scrub_after_send
@@ -210,6 +212,27 @@ def record_result(factory: sessionmaker[Session], attempt: Attempt, result: Resu
                 scrub_after_send(row)
     if result.error_code is not None:
         logger.warning("Outbound %s: refused by Twilio, code %s", attempt.out_id, result.error_code)
+
+
+def apply_early_statuses(session: Session, out_id: int, sid: str) -> int:
+    """Apply status callbacks that arrived before ``sid`` was recorded on row ``out_id``; returns how many."""
+    early = list(session.scalars(select(EarlyStatus).where(EarlyStatus.twilio_sid == sid).order_by(EarlyStatus.id)))
+    if not early:
+        return 0
+    row = session.get(OutboundMessage, out_id)
+    for item in sorted(early, key=lambda e: STATUS_RANK.get(e.status, 0)):
+        if row is not None:
+            advance_status(row, item.status, item.error_code)
+        session.delete(item)
+    return len(early)
+
+
+def prune_early_statuses(session: Session, older_than: dt.timedelta = dt.timedelta(days=2)) -> int:
+    """Forget callbacks for SIDs never recorded (another account's messages, or a long-dead attempt)."""
+    return session.execute(
+        delete(EarlyStatus).where(EarlyStatus.received_at < utcnow() - older_than)
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def reconcile(client: Any, attempt: Attempt, config: Any, claimed_sids: set[str]) -> Result | None:
