@@ -17,6 +17,7 @@ from storage import ledger
 from storage.claim_models import CouponRedemption, InvoiceClaim
 from storage.exceptions import LedgerError
 from storage.ledger_models import Account, Entry, Transfer
+from storage.messaging_models import Handoff
 from storage.models import Contact, Member
 
 COLUMNS = [Column("id", "Member", "num"), Column("name", "Name"), Column("phone", "Phone"), Column("role", "Trade"),
@@ -88,10 +89,12 @@ def member(member_id: int) -> Response | str:
     coupons = session.scalars(select(CouponRedemption).where(CouponRedemption.member_id == m.id)
                               .order_by(CouponRedemption.id.desc()).limit(20)).all()
     contact = session.scalar(select(Contact).where(Contact.member_id == m.id))
+    handoffs = session.scalars(select(Handoff).where(Handoff.member_id == m.id)
+                               .order_by(Handoff.id.desc()).limit(5)).all()
     balance = ledger.balance(session, m.account_id) if m.account_id else 0
     return render("admin/member.html", title=m.name or f"Member #{m.id}", active="members", m=m,
                   statement=statement, statement_columns=STATEMENT, invoices=invoices, coupons=coupons,
-                  contact=contact, balance=balance, status=_status(m),
+                  contact=contact, balance=balance, status=_status(m), handoffs=handoffs,
                   rupees_value=current_app.config["PROGRAM"].paise_for(balance),
                   phone_shown=mask_phone(m.phone) if g.admin_user.role != "admin" else m.phone,
                   upi_masked=mask_upi(m.upi_id), nonce=uuid.uuid4().hex, kyc=kyc_summary(session, m.id),

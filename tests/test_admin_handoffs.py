@@ -76,6 +76,8 @@ def test_reply_reaches_the_member_and_close_gives_the_chat_back_to_the_bot(app, 
     run_jobs(app)
     assert user.replies() == []
     assert "No open handoffs" in reviewer.text("/admin/handoffs")
+    profile = reviewer.text(f"/admin/members/{handoff.member_id}")
+    assert f'href="/admin/handoffs/{handoff.id}"' in profile and 'class="badge closed"' in profile
     assert "Ramesh Kumar" in reviewer.text("/admin/handoffs?status=closed")
     assert reviewer.get("/admin/handoffs/999").status_code == 404
 
