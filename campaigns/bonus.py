@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.i18n import format_number, translate
+from bot.i18n import format_number
 from campaigns.audience import claims_since
 from storage import ledger
 from storage.messaging_models import Campaign, CampaignRecipient, CampaignStatus
 from storage.models import Contact, Member, OutboundMessage
-from storage.outbox import queue_reply
+from storage.outbox import queue_template
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +56,16 @@ def award_bonuses(session: Session, campaign: Campaign, now: dt.datetime) -> lis
                                    reference=f"campaign:{campaign.id}")
         recipient.bonus_transfer_id = transfer.id
         balance = ledger.balance(session, member.account_id)
-        lang = contact.lang or member.lang
-        text = translate(lang, "campaign.bonus", points=format_number(campaign.bonus_points),
-                         balance=format_number(balance))
-        queue_reply(session, contact, [("campaign.bonus", text)])
+        params = {"points": format_number(campaign.bonus_points), "balance": format_number(balance)}
+        # Bonuses are paid days after the message: outside the window the approved template goes.
+        queue_template(session, contact, BONUS_TEMPLATE, {"name": member.name, **params},
+                       fallback_msgid="campaign.bonus", **params)
         contacts.append(contact.id)
     return contacts
+
+
+BONUS_TEMPLATE = "bonus_credited"
+"""The approved template for a campaign bonus reaching a member outside the window."""
 
 
 def award_due_bonuses(app: Any, now: dt.datetime) -> int:

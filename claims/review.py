@@ -22,7 +22,7 @@ from storage import ledger
 from storage.base import utcnow
 from storage.claim_models import ClaimStatus, CouponRedemption, InvoiceClaim
 from storage.models import Contact, Member, OutboundMessage
-from storage.outbox import queue_reply
+from storage.outbox import queue_template
 
 
 @dataclass(frozen=True)
@@ -127,14 +127,21 @@ def _notify(session: Session, member: Member, claim: InvoiceClaim | CouponRedemp
         what = translate(lang, "claims.review.what_invoice", number=claim.invoice_number or f"#{claim.id}")
     else:
         what = translate(lang, "claims.review.what_coupon", code=printed(claim.code))
+    params: dict[str, object]
     if approve:
         balance = ledger.balance(session, member.account_id or 0)
-        text = translate(lang, "claims.review.approved", what=what, points=format_number(claim.points),
-                         balance=format_number(balance))
         msgid = "claims.review.approved"
+        params = {"what": what, "points": format_number(claim.points), "balance": format_number(balance)}
     else:
         reason = translate(lang, reason_msgid(reason_code)) if reason_code else (note or "—")
-        text = translate(lang, "claims.review.rejected", what=what, reason=reason, support=support)
         msgid = "claims.review.rejected"
-    rows = queue_reply(session, contact, [(msgid, text)])
+        params = {"what": what, "reason": reason, "support": support}
+    # Reviews often end days after the claim: outside the 24-hour window the approved template goes.
+    rows = queue_template(session, contact, CLAIM_TEMPLATE,
+                          {"name": member.name, "update": translate(lang, msgid, **params)},
+                          fallback_msgid=msgid, **params)
     return rows[0] if rows else None
+
+
+CLAIM_TEMPLATE = "claim_update"
+"""The approved template that carries a review's result to a member outside the window."""

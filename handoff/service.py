@@ -22,7 +22,7 @@ from storage.base import utcnow
 from storage.claim_models import CouponRedemption, InvoiceClaim
 from storage.messaging_models import Handoff, HandoffStatus
 from storage.models import Contact, InboundMessage, Member, OutboundMessage
-from storage.outbox import queue_reply
+from storage.outbox import queue_reply, queue_template
 
 logger = logging.getLogger(__name__)
 
@@ -169,6 +169,14 @@ def reply(session: Session, handoff_id: int, text: str, *, agent: str) -> Outbou
     return rows[0]
 
 
+def _first_name(member: Member | None, contact: Contact) -> str:
+    full = (member.name if member else None) or contact.profile_name or ""
+    return full.split()[0] if full.split() else "ji"
+
+
+CLOSED_TEMPLATE = "handoff_closed"
+"""The approved template that tells a member outside the window that the bot answers again."""
+
 INVITE_TEMPLATE = "handoff_reply"
 """The approved template that asks a member outside the window to write back (then the agent can reply)."""
 
@@ -190,8 +198,7 @@ def invite(session: Session, handoff_id: int, *, agent: str) -> OutboundMessage:
     if in_window(contact, utcnow()):
         raise HandoffError("the member's window is open: write your reply instead")
     member = session.get(Member, handoff.member_id) if handoff.member_id else None
-    full = (member.name if member else None) or contact.profile_name or ""
-    name = full.split()[0] if full.split() else "ji"
+    name = _first_name(member, contact)
     msgid = f"template.{INVITE_TEMPLATE}"
     row = OutboundMessage(contact_id=contact.id, to=f"whatsapp:{contact.phone}",
                           body=translate(contact.lang or "en", msgid, name=name), msgid=msgid,
@@ -212,7 +219,9 @@ def close(session: Session, handoff_id: int, *, by: str, timed_out: bool = False
     contact = session.get(Contact, handoff.contact_id)
     assert contact is not None
     msgid = "handoff.timed_out" if timed_out else "handoff.closed"
-    queue_reply(session, contact, [(msgid, translate(contact.lang or "en", msgid))])
+    member = session.get(Member, handoff.member_id) if handoff.member_id else None
+    # Agents close (or the timeout closes) long after the member's last message: a template then.
+    queue_template(session, contact, CLOSED_TEMPLATE, {"name": _first_name(member, contact)}, fallback_msgid=msgid)
     logger.info("Handoff %s closed by %s", handoff.id, by)
     return handoff
 

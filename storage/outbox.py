@@ -106,6 +106,11 @@ def queue_reply(
     return rows
 
 
+def template_value(value: object) -> str:
+    """A template variable as WhatsApp takes it: one line, no tabs, no runs of spaces."""
+    return " ".join(str(value).split())
+
+
 def queue_template(
     session: Session,
     contact: Contact,
@@ -134,7 +139,7 @@ def queue_template(
             body=part,
             msgid=fallback_msgid[:80],
             template=template if index == 0 else None,
-            variables={str(k): str(v) for k, v in variables.items()} if index == 0 else None,
+            variables={str(k): template_value(v) for k, v in variables.items()} if index == 0 else None,
         )
         session.add(row)
         rows.append(row)
