@@ -12,7 +12,7 @@ import logging
 import uuid
 from typing import Any
 
-from flask import Response, current_app, flash, redirect, request, url_for
+from flask import Response, current_app, flash, g, redirect, request, url_for
 from markupsafe import Markup
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
@@ -35,7 +35,7 @@ from campaigns.service import (
     resume_campaign,
     send_campaign,
 )
-from storage.admin_models import AuditEntry
+from storage.admin_models import AdminUser, AuditEntry
 from storage.claim_models import CouponBatch
 from storage.messaging_models import Campaign, CampaignRecipient, CampaignStatus
 from storage.models import OutboundMessage, Rep, Role
@@ -201,6 +201,8 @@ def campaign_new() -> Response | tuple[str, int] | str:
     if request.method == "POST":
         session = db()
         nonce = (form.get("nonce") or "").strip()[:64]
+        # One create at a time per console user, so a double-submitted form's twin sees the first's record.
+        session.execute(select(AdminUser.id).where(AdminUser.id == g.admin_user.id).with_for_update())
         made = _created_with(nonce) if nonce else None
         if made is not None:  # the same form submitted twice: one campaign
             return redirect(url_for("admin.campaign", campaign_id=made))

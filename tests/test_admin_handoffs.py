@@ -109,3 +109,35 @@ def test_outside_the_window_only_the_approved_template_is_offered(app, user, sta
                                                         OutboundMessage.template == "handoff_reply")).all()
     assert len(rows) == 1 and rows[0].status not in ("skipped", "failed")
     assert len(_audit(app, "handoff.invite")) == 1 and _audit(app, "handoff.reply") == []
+
+
+def test_the_same_reply_form_sent_three_times_at_once_reaches_the_member_once(app, user, standin) -> None:
+    import threading
+
+    quick_member(app, user.phone)
+    make_user(app, "reviewer@brand.in", "reviewer")
+    user.ask("talk to a person")
+    user.replies()
+    handoff = _handoff(app)
+    agents = [Console(app, "reviewer@brand.in") for _ in range(3)]
+    page = agents[0].text(f"/admin/handoffs/{handoff.id}")
+    nonce = page.split('name="nonce" value="')[1].split('"')[0]
+    forms = [{"text": "Ji, dekh rahe hain.", "nonce": nonce,
+              "csrf_token": a.text(f"/admin/handoffs/{handoff.id}").split('name="csrf_token" value="')[1].split('"')[0]}
+             for a in agents]
+    barrier = threading.Barrier(3)
+    codes: list[int] = []
+
+    def send(agent: Console, form: dict[str, str]) -> None:
+        barrier.wait()
+        codes.append(agent.client.post(f"/admin/handoffs/{handoff.id}/reply", data=form).status_code)
+
+    threads = [threading.Thread(target=send, args=pair) for pair in zip(agents, forms, strict=True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert codes == [302, 302, 302]
+    run_jobs(app)
+    assert user.replies() == ["Ji, dekh rahe hain."]
+    assert len(_audit(app, "handoff.reply")) == 1
