@@ -1,7 +1,7 @@
 """`inaam campaign create|preview|send|pause|resume|cancel|report|list` (every command has --json).
 
-Why: until the admin console lands, campaigns are run from a terminal; the commands are thin
-wrappers over ``campaigns.service``/``campaigns.report`` so the console and the API do the same.
+Why: campaigns run from a terminal (scripts, cron) as well as from the console's Campaigns pages;
+the commands are thin wrappers over ``campaigns.service``/``campaigns.report``, as the console is.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""`inaam handoff list|show|reply|close`: the agents' inbox until the admin console has one."""
+"""`inaam handoff list|show|reply|close`: the agents' inbox from a terminal (the console's Handoff
+inbox does the same through ``handoff.service``)."""
 
 from __future__ import annotations
 
