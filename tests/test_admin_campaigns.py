@@ -13,7 +13,7 @@ from content.registry import sync_templates
 from storage.admin_models import AuditEntry
 from storage.db import sessions
 from storage.messaging_models import Campaign
-from tests.adminkit import SQLITE_ONLY, Console, make_user
+from tests.adminkit import POSTGRES_ONLY, SQLITE_ONLY, Console, make_user
 from tests.botkit import run_jobs
 from tests.campaignkit import Seed, seed
 
@@ -49,6 +49,7 @@ def _create(console: Console, **changes: object) -> int:
     return int(resp.headers["Location"].rstrip("/").rsplit("/", 1)[1])
 
 
+@SQLITE_ONLY
 def test_campaign_created_previewed_and_sent_from_the_console(app, standin) -> None:
     make_user(app)
     make_user(app, "reviewer@brand.in", "reviewer")
@@ -56,7 +57,7 @@ def test_campaign_created_previewed_and_sent_from_the_console(app, standin) -> N
                Seed("+919800000012", name="Imran Khan", lang="ur", wrote_hours_ago=30),
                Seed("+919800000013", name="Anil Verma", role="mason", lang="en")])
     with sessions(app).begin() as s:
-        sync_templates(s, content_client(app.config), app.config["TEMPLATES"])
+        sync_templates(s, content_client(app.config), {"campaign_offer": app.config["TEMPLATES"]["campaign_offer"]})
     admin = Console(app)
     form = admin.text("/admin/campaigns/new")
     assert 'name="var_offer"' in form and "Roman Hindi" in form
@@ -140,6 +141,7 @@ def test_schedule_pause_resume_and_cancel_from_the_console(app, standin) -> None
     assert actions == ["campaign.schedule", "campaign.cancel", "campaign.pause", "campaign.resume"]
 
 
+@POSTGRES_ONLY  # where simultaneous requests really overlap
 def test_double_submit_makes_one_campaign_and_a_dead_queue_is_caught_up(app, standin, monkeypatch) -> None:
     import threading
 
