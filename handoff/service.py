@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.i18n import format_number, translate
+from bot.i18n import format_number
 from bot.logs import mask_phone
 from content.window import in_window, window_ends
 from storage import ledger
@@ -199,12 +199,9 @@ def invite(session: Session, handoff_id: int, *, agent: str) -> OutboundMessage:
         raise HandoffError("the member's window is open: write your reply instead")
     member = session.get(Member, handoff.member_id) if handoff.member_id else None
     name = _first_name(member, contact)
-    msgid = f"template.{INVITE_TEMPLATE}"
-    row = OutboundMessage(contact_id=contact.id, to=f"whatsapp:{contact.phone}",
-                          body=translate(contact.lang or "en", msgid, name=name), msgid=msgid,
-                          template=INVITE_TEMPLATE, variables={"name": name}, agent=agent[:80])
-    session.add(row)
-    session.flush()
+    row = queue_template(session, contact, INVITE_TEMPLATE, {"name": name},
+                         fallback_msgid=f"template.{INVITE_TEMPLATE}", name=name)[0]
+    row.agent = agent[:80]
     handoff.agent = agent[:80]
     handoff.last_activity_at = utcnow()
     return row
