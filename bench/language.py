@@ -98,6 +98,7 @@ def run(utterances: list[Utterance]) -> list[tuple[Utterance, str]]:
     """Each utterance through the real engine; returns (utterance, outcome)."""
     from bot.program import load_program
     from flows import engine
+    from handoff.service import active_handoff
     from storage.base import utcnow
     from storage.models import Contact
     from workers.dialog import run_turn
@@ -118,8 +119,11 @@ def run(utterances: list[Utterance]) -> list[tuple[Utterance, str]]:
                     contact.flow, contact.state = "language", "choose"  # one cancels something under way
                     contact.slots = {}
                 turn = run_turn(session, contact, None, ctx, text=utt.text)
+                handoff = active_handoff(session, contact_id)
                 if utt.intent == "start":
                     outcome = "start" if not contact.opted_out else "none"
+                elif handoff is not None:  # handed to a person: asked for one, or disputing a claim
+                    outcome = "dispute" if handoff.reason == "dispute" else "handoff"
                 else:
                     outcome = outcome_of(turn.replies, contact.opted_out, contact.flow)
                 results.append((utt, outcome))

@@ -271,7 +271,8 @@ YES_WORDS = {"yes", "y", "ya", "yeah", "yep", "yup", "ok", "okay", "k", "agree",
              "स्वीकार",
              "ہاں", "جی", "ٹھیک", "منظور", "بالکل", "ضرور", "درست", "قبول", "اوکے", "متفق"}
 NO_WORDS = {"no", "n", "nope", "nahi", "nahin", "nai", "nhi", "na", "disagree", "refuse", "nako", "mat",
-            "नहीं", "ना", "नही", "न", "मत", "نہیں", "نا", "نہ", "مت", "نہی"}
+            "नहीं", "ना", "नही", "न", "मत", "نہیں", "نا", "نہ", "مت", "نہی",
+            "galat", "ghalat", "wrong", "incorrect", "गलत", "ग़लत", "غلط"}  # "… — right?" "galat" is a no
 SKIP_WORDS = {"skip", "later", "baad mein", "baad me", "none", "no", "nahi", "nahin", "0", "-", "abhi nahi",
               "not now", "baad", "no upi", "upi nahi hai", "nahi hai",
               "छोड़ें", "बाद में", "नहीं", "अभी नहीं", "छोड़ो", "چھوڑیں", "بعد میں", "نہیں", "ابھی نہیں", "چھوڑو"}

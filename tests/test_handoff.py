@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -34,16 +35,57 @@ def _open(app) -> Handoff:
         return handoff
 
 
-def test_phrases_in_every_language_ask_for_a_person() -> None:
-    from types import SimpleNamespace
+ASKS_FOR_PERSON = [
+    "talk to a person", "किसी से बात करनी है", "کسی سے بات کرنی ہے", "Agent", "AGENT please", "agent",
+    "kisi se baat karni hai", "mujhe kisi se baat karni hai", "insaan se baat karao",
+    # typos, other spellings and keyboards
+    "talk to a persn", "agnet", "kisi se bat karni h", "kisise baat karni hai", "kisii se baaat karni hai",
+    "किसि से बात करनी हे", "किसी इन्सान से बात करनी है", "كسي سے بات کرنی ہے",
+    # inside sentences
+    "can I talk to a real person about my points", "bhai koi customer care wala hai kya",
+    "mujhe kisi insaan se baat karni hai please", "भाई मुझे किसी से बात करनी है, जल्दी", "براہ کرم کسی انسان سے بات کرائیں",
+    "Kisi se baat karein",  # the menu line typed back
+]
+NOT_FOR_PERSON = ["balance", "agenda", "मेरा बैलेंस", "mujhe kisi se baat nahi karni", "I don't want to talk to a person",
+                  "किसी से बात नहीं करनी", "hindi mein baat karo", "galat", "wrong number"]
+DISPUTES = ["this claim is wrong", "this claim is wrong, I got less points", "mere points kam aaye",
+            "coupon ke points nahi mile", "कूपन के पॉइंट नहीं मिले", "मेरा क्लेम गलत है", "میرے پوائنٹس کم آئے",
+            "کلیم غلط ہے", "bill galat hai", "I did not get my points for the coupon", "claim galt hai"]
+NOT_DISPUTES = ["galat", "wrong", "points kitne mile", "mera naam galat hai", "coupon", "bill bhejna hai",
+                "points nahi chahiye"]
 
+
+def _turn(text: str) -> SimpleNamespace:
+    return SimpleNamespace(text=text, media=[], understanding=None, member=object())
+
+
+@pytest.mark.parametrize("phrase", ASKS_FOR_PERSON)
+def test_phrases_in_every_language_ask_for_a_person(phrase: str) -> None:
+    """Through issue 12's folding and intent layer: typos, keyboards and sentences, like other intents."""
     from flows.handoff import _asks_for_person
 
-    for phrase in ("talk to a person", "किसी से बात करनी है", "کسی سے بات کرنی ہے", "Agent", "AGENT please",
-                   "mujhe kisi se baat karni hai", "insaan se baat karao"):
-        assert _asks_for_person(SimpleNamespace(text=phrase, media=[])), phrase
-    for other in ("balance", "agenda", "मेरा बैलेंस"):
-        assert _asks_for_person(SimpleNamespace(text=other, media=[])) is None, other
+    assert _asks_for_person(_turn(phrase)), phrase
+
+
+@pytest.mark.parametrize("phrase", NOT_FOR_PERSON)
+def test_negations_and_near_misses_are_not_a_request_for_a_person(phrase: str) -> None:
+    from flows.handoff import _asks_for_person, _disputes_claim
+
+    assert _asks_for_person(_turn(phrase)) is None and _disputes_claim(_turn(phrase)) is None, phrase
+
+
+@pytest.mark.parametrize("phrase", DISPUTES)
+def test_disputes_in_every_script(phrase: str) -> None:
+    from flows.handoff import _asks_for_person, _disputes_claim
+
+    assert _disputes_claim(_turn(phrase)) and _asks_for_person(_turn(phrase)) is None, phrase
+
+
+@pytest.mark.parametrize("phrase", NOT_DISPUTES)
+def test_a_claim_word_or_galat_alone_is_no_dispute(phrase: str) -> None:
+    from flows.handoff import _disputes_claim
+
+    assert _disputes_claim(_turn(phrase)) is None, phrase
 
 
 def test_asking_opens_a_handoff_and_the_bot_goes_quiet(app, member: WhatsAppUser) -> None:

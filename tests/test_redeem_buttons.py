@@ -134,3 +134,16 @@ def test_profile_choices_and_upi_check_are_buttons(papp, rzp, standin) -> None: 
 def test_button_titles_fit_whatsapp(lang: str) -> None:
     for msgid in ("redeem.button_yes", "redeem.button_no", "redeem.button_same_upi", "redeem.button_other_upi"):
         assert 0 < len(translate(lang, msgid)) <= BUTTON_TITLE_MAX, (lang, msgid)
+
+
+def test_galat_answers_the_holder_question_and_opens_no_handoff(papp, rzp, standin) -> None:  # type: ignore[no-untyped-def]
+    """'galat' (wrong) at "Paying KAMLA DEVI … right?" is a No to that question, not a claim dispute."""
+    from storage.messaging_models import Handoff
+
+    u = _member(papp, standin, "hi_Latn", "+919811100071")
+    u.ask("profile")
+    _tap(u, "1")
+    assert "KAMLA DEVI" in u.ask("kamla.devi@oksbi")
+    assert translate("hi_Latn", "upi.ask_again") in u.ask("galat")
+    with sessions(papp)() as s:
+        assert s.scalar(select(func.count()).select_from(Handoff)) == 0
