@@ -235,6 +235,7 @@ def seed_messaging(app: Any, *, seed_value: int = 11) -> None:
                           .order_by(OutboundMessage.id)).all()
         for i, row in enumerate(rows):
             row.twilio_sid, row.sent_at = f"SMdemo{sent_id:04d}{i:06d}", started + dt.timedelta(seconds=2 * i)
+            row.created_at = row.sent_at
             outcome = rng.choices(["read", "delivered", "sent", "undelivered", "failed"], [6, 3, 1, 1, 1])[0]
             path = {"read": ["queued", "sent", "delivered", "read"], "delivered": ["queued", "sent", "delivered"],
                     "sent": ["queued", "sent"], "undelivered": ["queued", "sent"], "failed": ["queued"]}[outcome]
