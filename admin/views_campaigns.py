@@ -197,29 +197,80 @@ def _create_from(form: MultiDict[str, str]) -> Campaign:
 @bp.route("/campaigns/new", methods=["GET", "POST"])
 @requires("campaigns", write=True)
 def campaign_new() -> Response | tuple[str, int] | str:
-    form: MultiDict[str, str] = request.form if request.method == "POST" else MultiDict()
-    if request.method == "POST":
-        session = db()
-        nonce = (form.get("nonce") or "").strip()[:64]
-        # One create at a time per console user, so a double-submitted form's twin sees the first's record.
-        session.execute(select(AdminUser.id).where(AdminUser.id == g.admin_user.id).with_for_update())
-        made = _created_with(nonce) if nonce else None
-        if made is not None:  # the same form submitted twice: one campaign
-            return redirect(url_for("admin.campaign", campaign_id=made))
-        try:
-            campaign = _create_from(form)
-        except (FormError, CampaignError) as exc:
-            session.rollback()
-            flash(f"Not saved: {exc}.", "error")
-            return render("admin/campaign_new.html", title="New campaign", active="campaigns", form=form,
-                          nonce=nonce or uuid.uuid4().hex, **_choices()), 400
-        audit.record(session, actor=actor(), action="campaign.create", target_type="campaign",
-                     target_id=campaign.id, after={**_summary(campaign), "nonce": nonce or None}, ip=ip())
-        session.commit()
-        flash(f"Campaign {campaign.id} saved as a draft. Check the audience below, then send or schedule it.", "ok")
-        return redirect(url_for("admin.campaign", campaign_id=campaign.id))
-    return render("admin/campaign_new.html", title="New campaign", active="campaigns", form=form,
-                  nonce=uuid.uuid4().hex, **_choices())
+    """A new draft; ``?from=ID`` starts from another campaign's settings, and ``?edit=ID`` (a draft or
+    scheduled one) replaces it: the new draft is saved and the old one cancelled in one transaction."""
+    replaces = _replaceable(request.values.get("edit"))
+    if request.method == "GET":
+        source = replaces or _campaign_or_none(request.args.get("from"))
+        form = form_from(source, copy=replaces is None) if source else MultiDict()
+        return _form_page(form, uuid.uuid4().hex, replaces)
+    form = request.form
+    session = db()
+    nonce = (form.get("nonce") or "").strip()[:64]
+    # One create at a time per console user, so a double-submitted form's twin sees the first's record.
+    session.execute(select(AdminUser.id).where(AdminUser.id == g.admin_user.id).with_for_update())
+    made = _created_with(nonce) if nonce else None
+    if made is not None:  # the same form submitted twice: one campaign
+        return redirect(url_for("admin.campaign", campaign_id=made))
+    try:
+        campaign = _create_from(form)
+        if replaces is not None:
+            before = replaces.status
+            cancel_campaign(session, replaces.id)
+            audit.record(session, actor=actor(), action="campaign.cancel", target_type="campaign",
+                         target_id=replaces.id, before={"status": before}, after={"status": "cancelled"},
+                         note=f"edited: replaced by campaign {campaign.id}", ip=ip())
+    except (FormError, CampaignError) as exc:
+        session.rollback()
+        flash(f"Not saved: {exc}.", "error")
+        return _form_page(form, nonce or uuid.uuid4().hex, replaces), 400
+    audit.record(session, actor=actor(), action="campaign.create", target_type="campaign",
+                 target_id=campaign.id, after={**_summary(campaign), "nonce": nonce or None,
+                                               "replaces": replaces.id if replaces else None}, ip=ip())
+    session.commit()
+    edited = f" It replaces campaign {replaces.id}, now cancelled." if replaces else ""
+    flash(f"Campaign {campaign.id} saved as a draft.{edited} Check the audience below, then send or schedule it.",
+          "ok")
+    return redirect(url_for("admin.campaign", campaign_id=campaign.id))
+
+
+def _form_page(form: MultiDict[str, str], nonce: str, replaces: Campaign | None) -> str:
+    title = f"Edit campaign {replaces.id}" if replaces else "New campaign"
+    return render("admin/campaign_new.html", title=title, active="campaigns", form=form, nonce=nonce,
+                  replaces=replaces, **_choices())
+
+
+def _campaign_or_none(value: str | None) -> Campaign | None:
+    if not value or not value.isdigit() or len(value) > 15:
+        return None
+    return db().get(Campaign, int(value))
+
+
+def _replaceable(value: str | None) -> Campaign | None:
+    """The campaign an edit replaces: only one not yet sending (a draft or scheduled)."""
+    found = _campaign_or_none(value)
+    if found is not None and found.status not in (CampaignStatus.DRAFT.value, CampaignStatus.SCHEDULED.value):
+        return None
+    return found
+
+
+def form_from(c: Campaign, *, copy: bool) -> MultiDict[str, str]:
+    """The create form filled with ``c``'s settings (to edit a draft or start from an old campaign)."""
+    f = c.filters or {}
+    items: list[tuple[str, str]] = [("name", f"{c.name} (copy)"[:120] if copy else c.name)]
+    items += [("roles", r) for r in f.get("roles", [])] + [("langs", x) for x in f.get("langs", [])]
+    for key in ("pin_prefixes", "cities"):
+        items.append((key, ", ".join(f.get(key, []))))
+    for key in ("tier", "rep", "active_days", "inactive_days", "balance_above", "balance_below", "claimed_sku",
+                "not_claimed_sku"):
+        if f.get(key) is not None:
+            items.append((key, str(f[key])))
+    items += [("content", "text" if c.text else "template"), ("template", c.template or ""),
+              ("text", c.text or ""), ("outside_window", c.outside_window if c.text else "template"),
+              ("bonus_points", str(c.bonus_points)), ("bonus_days", str(c.bonus_days)),
+              ("rate", str(c.rate_per_second or ""))]
+    items += [(f"var_{k}", str(v)) for k, v in (c.variables or {}).items()]
+    return MultiDict(items)
 
 
 def _created_with(nonce: str) -> int | None:

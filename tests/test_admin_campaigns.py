@@ -217,3 +217,26 @@ def test_bad_form_input_gets_a_message_never_a_server_error(app) -> None:
     assert admin.post(f"/admin/campaigns/{2**60}/cancel", {}, form_page="/admin/campaigns").status_code == 404
     assert admin.post("/admin/campaigns/777/cancel", {}, form_page="/admin/campaigns").status_code == 404
     assert admin.post("/admin/campaigns/777/send", {"when": "now"}, form_page="/admin/campaigns").status_code == 404
+
+
+@SQLITE_ONLY
+def test_edit_a_draft_and_copy_a_campaign(app) -> None:
+    make_user(app)
+    seed(app, [Seed("+919800000501", role="contractor"), Seed("+919800000502", role="mason")])
+    admin = Console(app)
+    old = _create(admin, name="Masons offer", roles=["mason"], pin_prefixes="226, 2270", bonus_points="25")
+    page = admin.text(f"/admin/campaigns/new?edit={old}")
+    assert 'value="Masons offer"' in page and 'id="c-role-mason" checked' in page and 'value="226, 2270"' in page
+    assert f'name="edit" value="{old}"' in page and f'value="{OFFER}"' in page and 'value="25"' in page
+    resp = admin.post("/admin/campaigns/new", {**FORM, "edit": str(old), "name": "Masons and contractors",
+                                               "roles": ["mason", "contractor"]}, form_page="/admin/campaigns/new")
+    new = int(resp.headers["Location"].rsplit("/", 1)[1])
+    assert new != old and _status(app, old) == "cancelled" and _status(app, new) == "draft"
+    assert "Members who match now" in admin.text(f"/admin/campaigns/{new}")
+    cancel = [e for e in _audit(app, "campaign.cancel") if e.target_id == str(old)]
+    assert len(cancel) == 1 and f"replaced by campaign {new}" in cancel[0].note
+    # a cancelled campaign is not edited again, but it can be copied into a new one
+    again = admin.text(f"/admin/campaigns/new?edit={old}")
+    assert 'name="edit"' not in again and 'value="Masons offer"' not in again
+    copy = admin.text(f"/admin/campaigns/new?from={new}")
+    assert 'value="Masons and contractors (copy)"' in copy and 'name="edit"' not in copy
