@@ -117,7 +117,7 @@ def holder_answer(turn: Turn) -> str | None:
         turn.say("upi.ask_again")
         return ASK_UPI
     upi_steps.save_confirmed(turn)
-    turn.say("profile.upi_saved", upi=mask_upi(turn.slots["vpa"]))
+    turn.say("profile.upi_saved", upi=mask_upi(upi_steps.secret(turn, "vpa")))
     return END
 
 

@@ -187,7 +187,8 @@ def got_upi(turn: Turn) -> str | None:
 def _use_upi(turn: Turn, vpa: str) -> str | None:
     holder = upi_steps.known_holder(turn, vpa)
     if holder is not None:
-        turn.slots.update(vpa=vpa, holder=holder, holder_checked=True)
+        turn.slots.update(holder=holder, holder_checked=True)
+        upi_steps.keep_secret(turn, "vpa", vpa)
         return _after_upi(turn)
     return upi_steps.begin_check(turn, vpa)  # a job checks it with the bank and answers
 
@@ -238,7 +239,7 @@ def got_pan(turn: Turn) -> str | None:
     if problem:
         turn.say(PAN_PROBLEMS[problem])
         return None
-    turn.slots["pan"] = pan
+    upi_steps.keep_secret(turn, "pan", pan)
     turn.say("kyc.ask_pan_name")
     return ASK_PAN_NAME
 
@@ -251,7 +252,7 @@ def got_pan_name(turn: Turn) -> str | None:
     assert member is not None
     name: str = turn.value
     profile = service.profile_of(turn.session, member.id)
-    profile.pan, profile.pan_name, profile.kyc_at = turn.slots["pan"], name, turn.ctx.now
+    profile.pan, profile.pan_name, profile.kyc_at = upi_steps.secret(turn, "pan"), name, turn.ctx.now
     holder = turn.slots.get("holder") or member.name
     score = tax.name_similarity(name, holder)
     if score >= turn.program.redemption.name_match_threshold:
@@ -282,7 +283,7 @@ def _summary(turn: Turn) -> str:
                       rupees=format_rupees(q.gross_paise))
     else:
         head = turn.t("redeem.summary_upi", points=format_number(q.points), gross=format_rupees(q.gross_paise),
-                      net=format_rupees(q.tds.net_paise), upi=mask_upi(turn.slots["vpa"]),
+                      net=format_rupees(q.tds.net_paise), upi=mask_upi(upi_steps.secret(turn, "vpa")),
                       name=turn.slots.get("holder", ""))
     turn.say_text("redeem.summary", "\n".join([head, _tds_line(turn, q), turn.t("redeem.confirm_hint")]))
     offer_yes_no(turn, "redeem.summary", yes="redeem.button_yes", no="redeem.button_no")
@@ -319,7 +320,8 @@ def confirmed(turn: Turn) -> str:
         row = service.start_redemption(turn.session, member, service.NewRedemption(
             kind="upi", reward_code=reward.code, points=q.points, gross_paise=q.gross_paise,
             tds_paise=q.tds.tds_paise, net_paise=q.tds.net_paise, tds_mode=q.tds.mode, fy=q.fy, provider=provider,
-            vpa=turn.slots["vpa"], holder_name=turn.slots.get("holder"), review=profile.kyc_status == "review"))
+            vpa=upi_steps.secret(turn, "vpa"), holder_name=turn.slots.get("holder"),
+            review=profile.kyc_status == "review"))
     except service.RedemptionRefused as exc:
         turn.say(exc.msgid, **exc.params)
         return END
@@ -328,7 +330,7 @@ def confirmed(turn: Turn) -> str:
         return END
     _after_commit(turn, row.id)
     turn.say("redeem.started", points=format_number(q.points), rupees=format_rupees(q.tds.net_paise),
-             upi=mask_upi(turn.slots["vpa"]))
+             upi=mask_upi(upi_steps.secret(turn, "vpa")))
     return END
 
 

@@ -18,7 +18,7 @@ from flows.engine import END, Turn
 from payouts.provider import Beneficiary, ProviderError
 from payouts.providers import provider_for
 from payouts.service import profile_of
-from storage.crypto import decrypt, encrypt, fingerprint, mask_upi
+from storage.crypto import DecryptionError, decrypt, encrypt, fingerprint, mask_upi
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +40,20 @@ def seal_inbound(turn: Turn) -> None:
     msg.body = sealed
     if msg.params and "Body" in msg.params:
         msg.params = {**msg.params, "Body": sealed}
+
+
+def keep_secret(turn: Turn, key: str, value: str) -> None:
+    """Keep a UPI ID or PAN in the dialog's slots encrypted (the contact row is stored, and logged nowhere)."""
+    turn.slots[key] = encrypt(value)
+
+
+def secret(turn: Turn, key: str) -> str:
+    """A value kept with ``keep_secret`` (a conversation begun before slots were sealed still reads)."""
+    value = str(turn.slots[key])
+    try:
+        return decrypt(value)
+    except DecryptionError:
+        return value
 
 
 def other_intent(turn: Turn) -> str | None:
@@ -174,7 +188,8 @@ def check_done(turn: Turn, outcome: str, found: dict[str, Any]) -> str:
     if outcome != "ok":
         turn.say("upi.unavailable")
         return END
-    turn.slots.update(found)
+    turn.slots.update({k: v for k, v in found.items() if k != "vpa"})
+    keep_secret(turn, "vpa", found["vpa"])
     ask_holder_confirmation(turn)
     return CONFIRM_HOLDER
 
@@ -212,7 +227,7 @@ def meanwhile(turn: Turn) -> str | None:
 def ask_holder_confirmation(turn: Turn) -> None:
     """"Paying RAMESH KUMAR at ra••••sh@okaxis — right?" with Yes / No buttons (typed 1 / 2 / YES work too)."""
     msgid = "upi.confirm_holder" if turn.slots.get("holder_checked") else "upi.confirm_unchecked"
-    turn.say(msgid, name=turn.slots["holder"], upi=mask_upi(turn.slots["vpa"]))
+    turn.say(msgid, name=turn.slots["holder"], upi=mask_upi(secret(turn, "vpa")))
     offer(turn, msgid)  # the sentence's own "1. Yes / 2. No" lines become the buttons
 
 
@@ -220,7 +235,7 @@ def save_confirmed(turn: Turn) -> None:
     """Store the confirmed UPI ID (encrypted) and its validation; a replaced ID starts cooling-off."""
     member = turn.member
     assert member is not None
-    vpa, holder = turn.slots["vpa"], turn.slots["holder"]
+    vpa, holder = secret(turn, "vpa"), turn.slots["holder"]
     profile = profile_of(turn.session, member.id)
     if member.upi_id and fingerprint(member.upi_id) != fingerprint(vpa):
         profile.upi_changed_at = turn.ctx.now

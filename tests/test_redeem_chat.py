@@ -59,6 +59,10 @@ def test_upi_redemption_end_to_end(papp, rzp, member_user) -> None:  # type: ign
     summary = u.ask("Shri Ramesh Kumar")
     assert "matched" in summary and "2,000 points → ₹500" in summary and "You receive: ₹500" in summary
     assert "No TDS" in summary
+    with sessions(papp)() as s:  # mid-flow, the dialog's slots hold the UPI ID and PAN only encrypted
+        slots = str(s.execute(text("select slots from contacts")).scalars().all())
+        assert "ramesh.kumar" not in slots and "ABCPK1234L" not in slots.upper() and "fernet" not in slots
+        assert "vpa" in slots and "pan" in slots
     done = u.ask("हाँ")
     assert "on its way" in done
     with sessions(papp)() as s:
