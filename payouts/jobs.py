@@ -78,6 +78,15 @@ def queue_notices(session: Session, notices: list[service.Notice]) -> set[int]:
     return contacts
 
 
+def notifier(contacts: set[int]) -> service.Notify:
+    """A ``notify`` for the service: queue in the change's transaction, remember whom to send to."""
+
+    def notify(session: Session, notices: list[service.Notice]) -> None:
+        contacts.update(queue_notices(session, notices))
+
+    return notify
+
+
 def send_soon(app: Any, contacts: set[int]) -> None:
     from workers.jobs import schedule_send
 
@@ -97,8 +106,9 @@ def deliver(app: Any, notices: list[service.Notice]) -> None:
 def submit_payout(redemption_id: int) -> str:
     """Send one redemption's payout (retried by RQ with backoff on TransientPayoutError)."""
     with app_context() as app:
-        notices = service.submit(sessions(app), provider_for(app.config), redemption_id)
-        deliver(app, notices)
+        contacts: set[int] = set()
+        notices = service.submit(sessions(app), provider_for(app.config), redemption_id, notify=notifier(contacts))
+        send_soon(app, contacts)
         return ",".join(n.msgid for n in notices)
 
 
@@ -127,13 +137,15 @@ def reconcile_payouts() -> dict[str, int]:
             ids = service.stuck(session, older_than=RECONCILE_AFTER)
             ids += [i for i in service.awaiting_utr(session) if _utr_lookup_due(app, i)]
         done = failed = 0
+        contacts: set[int] = set()
         for redemption_id in ids:
             try:
-                deliver(app, service.refresh(factory, provider, redemption_id))
+                service.refresh(factory, provider, redemption_id, notify=notifier(contacts))
                 done += 1
             except (ProviderError, service.TransientPayoutError) as exc:
                 failed += 1
                 logger.warning("Redemption %s: reconcile failed (%s)", redemption_id, exc.__class__.__name__)
+        send_soon(app, contacts)
         if ids:
             logger.info("Payout reconcile: %s checked, %s could not be reached", done, failed)
         return {"checked": done, "unreachable": failed}

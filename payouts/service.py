@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -211,8 +212,21 @@ def _beneficiary(member: Member, row: Redemption) -> Beneficiary:
                        vpa=row.vpa)
 
 
-def submit(factory: sessionmaker[Session], provider: PayoutProvider, redemption_id: int) -> list[Notice]:
+Notify = Callable[[Session, list[Notice]], object]
+"""Queues a status change's notices in the change's own transaction (``payouts.jobs.queue_notices``)."""
+
+
+def _notify(notify: Notify | None, session: Session, notice: Notice | None) -> None:
+    if notify is not None and notice is not None:
+        notify(session, [notice])
+
+
+def submit(factory: sessionmaker[Session], provider: PayoutProvider, redemption_id: int, *,
+           notify: Notify | None = None) -> list[Notice]:
     """Send (or re-send, with the same key) the payout of one redemption; returns notices to send.
+
+    With ``notify``, each notice is also queued inside the transaction that made the change, so
+    it is stored exactly when the change is (the caller then only sends).
 
     Raises:
         TransientPayoutError: the provider was unreachable; retry later (same key).
@@ -249,12 +263,14 @@ def submit(factory: sessionmaker[Session], provider: PayoutProvider, redemption_
         with factory.begin() as session:
             row = lock_redemption(session, redemption_id)
             notice = apply_status(session, row, "failed", reason=exc.reason or "rejected") if row else None
+            _notify(notify, session, notice)
         return [notice] if notice else []
     with factory.begin() as session:
         row = lock_redemption(session, redemption_id)
         if row is None:
             return []
         notice = apply_status(session, row, payout.status, utr=payout.utr, reason=payout.reason, payout_id=payout.id)
+        _notify(notify, session, notice)
     return [notice] if notice else []
 
 
@@ -262,8 +278,10 @@ def beneficiary_member_id(beneficiary: Beneficiary) -> int:
     return int(beneficiary.reference.rsplit("-", 1)[1])
 
 
-def refresh(factory: sessionmaker[Session], provider: PayoutProvider, redemption_id: int) -> list[Notice]:
-    """Reconcile one in-flight redemption with the provider (fetch by id, or find by reference)."""
+def refresh(factory: sessionmaker[Session], provider: PayoutProvider, redemption_id: int, *,
+            notify: Notify | None = None) -> list[Notice]:
+    """Reconcile one in-flight redemption with the provider (fetch by id, or find by reference), or
+    look up the UTR of a processed one that came without it. ``notify`` as for ``submit``."""
     with factory() as session:
         row = session.get(Redemption, redemption_id)
         awaiting_utr = row is not None and row.status == S.PROCESSED.value and not row.utr and row.payout_id
@@ -275,7 +293,7 @@ def refresh(factory: sessionmaker[Session], provider: PayoutProvider, redemption
         found = provider.find_payout(reference_id(redemption_id))
         if found is None:
             # Never sent (or refused before creating anything): send it now, with the same key.
-            return submit(factory, provider, redemption_id)
+            return submit(factory, provider, redemption_id, notify=notify)
         payout = found
     else:
         payout = provider.fetch_payout(payout_id)
@@ -284,6 +302,7 @@ def refresh(factory: sessionmaker[Session], provider: PayoutProvider, redemption
         if row is None:
             return []
         notice = apply_status(session, row, payout.status, utr=payout.utr, reason=payout.reason, payout_id=payout.id)
+        _notify(notify, session, notice)
     logger.info("Redemption %s reconciled: was %s, provider says %s", redemption_id, status, payout.status)
     return [notice] if notice else []
 

@@ -316,3 +316,26 @@ def runtime_app(app: Any) -> None:
     from workers import runtime
 
     runtime.set_app(app)
+
+
+def test_a_payout_notice_is_queued_with_the_status_change(app: Any, rzp: Any, monkeypatch: Any) -> None:
+    """The worker dies right after the commit that failed the payout: the member's notice is
+    already stored with it (the outbox sweep sends it), never lost between two transactions."""
+    from payouts import jobs
+    from storage.models import OutboundMessage
+
+    member_id = make_member(app, 3000, phone="+919812300009", vpa="suresh yadav@okicici")  # RazorpayX refuses it
+    rid = new_redemption(app, member_id)
+
+    def killed(*_args: object) -> None:
+        raise SystemExit("worker killed after the commit")
+
+    monkeypatch.setattr(jobs, "send_soon", killed)
+    runtime_app(app)
+    with pytest.raises(SystemExit):
+        jobs.submit_payout(rid)
+    assert state(app, member_id) == ("failed", 3000)
+    with sessions(app)() as s:
+        contact = s.scalar(select(Contact).where(Contact.member_id == member_id))
+        queued = s.scalars(select(OutboundMessage).where(OutboundMessage.contact_id == contact.id)).all()
+        assert [(m.msgid, m.status) for m in queued] == [("payout.failed", "pending")]
