@@ -146,6 +146,18 @@ def session_content_sid(session: Session, client: Client, lang: str, types: dict
     return sid
 
 
+def forget_session_content(session: Session, sid: str) -> None:
+    """Drop an in-session content Twilio no longer has (deleted in its console): the next message
+    of that shape creates it again."""
+    from sqlalchemy import delete
+
+    with _lock:
+        for key in [k for k, v in _session_sids.items() if v == sid]:
+            del _session_sids[key]
+    session.execute(delete(ContentTemplate).where(ContentTemplate.content_sid == sid,
+                                                  ContentTemplate.kind == "session"))
+
+
 def register_with_standin(app: Any) -> int:
     """Embedded mode: the stand-in starts empty, so stored Content SIDs are void; register afresh."""
     from sqlalchemy import delete

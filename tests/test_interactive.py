@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from content.registry import forget_cached
 from storage.db import sessions
-from storage.models import Member
+from storage.models import Member, OutboundMessage
 from tests.botkit import WhatsAppUser
 
 
@@ -54,3 +54,28 @@ def test_numbered_text_when_the_content_api_is_unavailable(make_app, standin) ->
         assert "नाम" in user.ask("2")  # typed choices work as always (Hindi chosen, name asked)
     finally:
         forget_cached()  # the back-off is per process: let the next tests use the Content API
+
+
+def test_buttons_deleted_in_twilio_fall_back_to_numbered_text_then_come_back(app, user: WhatsAppUser) -> None:
+    """A session content deleted in Twilio's console (21655): the member still gets the question, as
+    numbered text, at once; the next message of that shape has buttons again."""
+    import requests
+
+    from tests.botkit import SID, TOKEN
+    from tests.claimkit import enroll
+
+    forget_cached()
+    enroll(user)
+    user.ask("menu")
+    sid = _last(user)["content_sid"]
+    assert sid and requests.delete(f"{user.standin.url}/v1/Content/{sid}", auth=(SID, TOKEN), timeout=5).ok
+    answer = user.ask("menu")  # the same list again
+    message = _last(user)
+    assert message["content_sid"] is None and message["status"] != "failed"
+    assert "1. " in answer and "2. " in answer and "\n" in message["body"]
+    user.ask("menu")
+    again = _last(user)
+    assert again["content_sid"] not in (None, sid) and "twilio/list-picker" in again["content_types"]
+    with sessions(app)() as s:
+        refused = s.scalars(select(OutboundMessage).where(OutboundMessage.error_code == 21655)).all()
+        assert refused == []  # no message is left failed

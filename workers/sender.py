@@ -65,6 +65,8 @@ class Attempt:
     """Set when the row was found ``sending`` from an attempt that died: reconcile first."""
     reconcile_since: dt.datetime | None = None
     """Lower bound of the Twilio lookup: the row's creation (any earlier attempt started after it)."""
+    interactive: bool = False
+    """Sent as an in-session content (buttons, list): its numbered ``body`` is the fallback."""
 
 
 class Busy(Exception):
@@ -118,7 +120,8 @@ def claim_next(factory: sessionmaker[Session], contact_id: int, config: Any, cli
             if claimed != 1:
                 continue  # another process took it between our read and our update
             return Attempt(row.id, row.to, row.body, now, args=dict(plan.args), previous_start=previous,
-                           reconcile_since=row.created_at if previous is not None else None)
+                           reconcile_since=row.created_at if previous is not None else None,
+                           interactive=bool(row.interactive) and not row.template and "content_sid" in plan.args)
 
 
 def _plan(session: Session, row: OutboundMessage, config: Any, client: Any, now: dt.datetime) -> Any:
@@ -178,6 +181,26 @@ def call_twilio(client: Any, attempt: Attempt, config: Any) -> Result | None:
     except requests.exceptions.Timeout:
         return None  # the request may have reached Twilio
     return Result(sid=message.sid, status=(message.status or OutboundStatus.QUEUED.value).lower())
+
+
+GONE_CONTENT = {21655, 21656}
+"""Twilio refused the ContentSid (deleted in the console) or its variables: nothing was sent."""
+
+
+def _as_plain_text(factory: sessionmaker[Session], attempt: Attempt) -> Attempt:
+    """Buttons that Twilio no longer knows: forget that content (it is made afresh next time) and
+    send this message as its numbered text, as when the Content API is down."""
+    from dataclasses import replace
+
+    from content.registry import forget_session_content
+
+    sid = str(attempt.args.get("content_sid") or "")
+    with factory.begin() as session:
+        forget_session_content(session, sid)
+        session.execute(update(OutboundMessage).where(OutboundMessage.id == attempt.out_id)
+                        .values(content_sid=None).execution_options(synchronize_session=False))
+    logger.warning("Outbound %s: interactive content %s refused; sent as numbered text", attempt.out_id, sid)
+    return replace(attempt, args={"body": attempt.body}, interactive=False)
 
 
 def _refused(exc: Exception) -> bool:
@@ -300,6 +323,9 @@ def send_pending(factory: sessionmaker[Session], contact_id: int, config: Any) -
                 logger.info("Outbound %s: Twilio does not have it; sending", attempt.out_id)
         if result is None:
             result = call_twilio(client, attempt, config)
+            if result is not None and result.error_code in GONE_CONTENT and attempt.interactive:
+                attempt = _as_plain_text(factory, attempt)
+                result = call_twilio(client, attempt, config)
         if result is None:
             logger.warning("Outbound %s: outcome unknown; reconciled with Twilio before any resend", attempt.out_id)
             return sent
