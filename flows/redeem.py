@@ -9,7 +9,7 @@ import re
 from sqlalchemy import event
 
 from bot.i18n import format_moment, format_number, format_rupees
-from content.interactive import offer_yes_no
+from content.interactive import offer, offer_yes_no
 from flows import match, upi_steps
 from flows.engine import END, Flow, Turn, on
 from flows.intents import define
@@ -94,6 +94,7 @@ def start(turn: Turn) -> str | None:
                                            rupees=format_rupees(r.value_rupees * 100), points=format_number(r.points)))
     lines.append(turn.t("redeem.cancel_hint"))
     turn.say_text("redeem.choose", "\n".join(lines))
+    offer(turn, "redeem.choose")  # the rewards as buttons or a list; the numbers still work
     return CHOOSE_REWARD
 
 
@@ -129,6 +130,7 @@ def chose_reward(turn: Turn) -> str | None:
         return END
     turn.slots["options"] = options
     turn.say_text("redeem.ask_amount", "\n".join(lines))
+    offer(turn, "redeem.ask_amount")  # the amounts as buttons or a list; any amount can still be typed
     return ASK_AMOUNT
 
 

@@ -14,7 +14,7 @@ from content.interactive import BUTTON_TITLE_MAX
 from payouts.models import Redemption
 from storage import ledger
 from storage.db import sessions
-from storage.models import Member
+from storage.models import Contact, Member
 from tests.botkit import WhatsAppUser
 from tests.payoutkit import payout_env, razorpayx
 
@@ -147,3 +147,23 @@ def test_galat_answers_the_holder_question_and_opens_no_handoff(papp, rzp, stand
     assert translate("hi_Latn", "upi.ask_again") in u.ask("galat")
     with sessions(papp)() as s:
         assert s.scalar(select(func.count()).select_from(Handoff)) == 0
+
+
+def test_rewards_and_amounts_are_picked_from_a_list(papp, rzp, standin) -> None:  # type: ignore[no-untyped-def]
+    u = _member(papp, standin, "hi", "+919811100081")
+    u.ask("redeem")
+    message = u.standin.messages(to=f"whatsapp:{u.phone}")[-1]
+    rewards = message["content_types"]["twilio/list-picker"]
+    assert [i["id"] for i in rewards["items"]] == ["1", "2", "3"] and "UPI" in rewards["items"][0]["description"]
+    assert "1." not in message["body"] and translate("hi", "redeem.cancel_hint") in message["body"]
+    u.send(rewards["items"][0]["item"], list_id="1")
+    amounts = u.standin.messages(to=f"whatsapp:{u.phone}")[-1]["content_types"]
+    items = (amounts.get("twilio/list-picker") or {}).get("items") or [
+        {"id": a["id"], "item": a["title"]} for a in amounts["twilio/quick-reply"]["actions"]]
+    fifty = next(i for i in items if i["item"].startswith("₹50 "))
+    u.replies()
+    u.send(fifty["item"], list_id=fifty["id"])
+    assert _buttons(u)[0] == ("1", translate("hi", "redeem.button_same_upi"))  # ₹50 taken: which UPI ID?
+    with sessions(papp)() as s:
+        contact = s.scalar(select(Contact).where(Contact.phone == u.phone))
+        assert contact.slots["rupees"] == 50
