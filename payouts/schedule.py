@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from storage.base import utcnow
@@ -25,11 +26,39 @@ def register_periodic(cron: Any, queue_name: str) -> None:
     cron.register(nightly, queue_name, cron=NIGHTLY_CRON, job_timeout=NIGHTLY_JOB_TIMEOUT)
 
 
-def embedded_tick(app: Any, ticks: int) -> None:
+NIGHTLY_AT = dt.time(20, 30)
+"""02:00 IST in UTC: when the embedded clock runs the nightly job."""
+
+_clock_started: dt.datetime | None = None
+
+
+def last_nightly_due(now: dt.datetime) -> dt.datetime:
+    """The latest 02:00 IST at or before ``now`` (UTC)."""
+    today = dt.datetime.combine(now.date(), NIGHTLY_AT, tzinfo=dt.UTC)
+    return today if now >= today else today - dt.timedelta(days=1)
+
+
+def embedded_tick(app: Any, ticks: int, now: dt.datetime | None = None) -> bool:
+    """Once a second from the embedded clock; True when it queued the nightly job.
+
+    The nightly job is queued once for each 02:00 IST the clock lives through, however late its
+    tick comes (a slow tick skips seconds; waiting for exactly 20:30:00 UTC could miss a day). A
+    02:00 IST that passed while the process was down is not caught up here (``inaam scheduler``
+    runs it by cron); the job is safe to run again the same day.
+    """
+    global _clock_started
     from workers.queue import enqueue
 
+    now = now or utcnow()
+    if _clock_started is None:
+        _clock_started = now
     if ticks % RECONCILE_EVERY_SECONDS == 0:
         enqueue(app, "payouts.jobs.reconcile_payouts", job_id="reconcile-payouts")
-    now = utcnow()
-    if now.hour == 20 and now.minute == 30 and now.second == 0:
-        enqueue(app, "loyalty.jobs.nightly", job_id=f"loyalty-nightly-{now.date().isoformat()}")
+    due = last_nightly_due(now)
+    if due < _clock_started:
+        return False
+    marker = f"inaam:nightly:{due.date().isoformat()}"
+    if not app.extensions["inaam.redis"].set(marker, "1", nx=True, ex=3 * 24 * 3600):
+        return False
+    enqueue(app, "loyalty.jobs.nightly", job_id=f"loyalty-nightly-{due.date().isoformat()}")
+    return True

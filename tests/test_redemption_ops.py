@@ -298,3 +298,23 @@ def test_erasure_removes_upi_and_pan_but_keeps_the_books(make_app, standin, rzp)
         assert row.vpa is None and row.holder_name is None and row.net_paise == 10_000
         assert prof.pan is None and prof.upi_holder_name is None and prof.fund_account_ref is None
         assert ledger.verify(s) == []
+
+
+def test_embedded_clock_runs_the_nightly_job_once_per_night_even_when_ticks_skip(make_app) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from payouts import schedule
+    from workers.queue import get_queue
+
+    app = make_app()
+    schedule._clock_started = None
+    start = dt.datetime(2026, 12, 2, 15, 0, tzinfo=dt.UTC)  # 20:30 IST: the night's run is still ahead
+    assert not schedule.embedded_tick(app, 1, start)  # 02:00 IST of today passed before the clock started
+    late = dt.datetime(2026, 12, 2, 20, 30, 1, 700_000, tzinfo=dt.UTC)  # the tick at 20:30:00 was skipped
+    assert schedule.embedded_tick(app, 2, late)
+    assert not schedule.embedded_tick(app, 3, late + dt.timedelta(seconds=1))  # once per night
+    assert not schedule.embedded_tick(app, 4, late + dt.timedelta(hours=23))
+    assert schedule.embedded_tick(app, 5, late + dt.timedelta(days=1, minutes=7))  # the next night
+    nightly = [j for j in get_queue(app).job_ids if j.startswith("loyalty-nightly")]
+    assert sorted(nightly) == ["loyalty-nightly-2026-12-02", "loyalty-nightly-2026-12-03"]
+    schedule._clock_started = None
