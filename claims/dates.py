@@ -17,7 +17,7 @@ MONTHS = {
 DATE_RES = (
     re.compile(r"(?<!\d)(?P<d>\d{1,2})\s*[/.-]\s*(?P<m>\d{1,2})\s*[/.-]\s*(?P<y>\d{4}|\d{2})(?!\d)"),
     re.compile(r"(?<!\d)(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})(?!\d)"),
-    re.compile(r"(?<!\d)(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s-]*(?P<mon>[A-Za-z]{3,9})\.?[\s,-]*(?P<y>\d{4}|\d{2})(?!\d)"),
+    re.compile(r"(?<!\d)(?P<d>\d{1,2})(?:st|nd|rd|th)?[\s-]*(?P<mon>[A-Za-z0][A-Za-z]{2,8})\.?[\s,-]*(?P<y>\d{4}|\d{2})(?!\d)"),
 )
 
 
@@ -43,6 +43,7 @@ def find_dates(text: str) -> list[DateHit]:
                 parts = m.groupdict()
                 try:
                     if parts.get("mon"):
+                        parts["mon"] = re.sub(r"^0(?=ct)", "o", parts["mon"], flags=re.IGNORECASE)  # "0ct": O read as 0
                         mon = MONTHS.get(parts["mon"][:3].lower())
                         if mon is None or (
                             len(parts["mon"]) > 3 and not parts["mon"].lower().startswith(tuple(k for k in MONTHS))

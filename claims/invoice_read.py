@@ -22,9 +22,10 @@ from PIL import Image
 
 from claims.einvoice import EInvoice, read_einvoice
 from claims.gstin import is_valid
-from claims.invoice_ocr import CERTAIN_CONFIDENCE, read_fields
+from claims.invoice_ocr import CERTAIN_CONFIDENCE, read_fields, score
+from claims.invoice_pp import read_fields_pp
 from claims.invoice_text import InvoiceFields, extract_fields
-from claims.vision import imaging, ocr
+from claims.vision import imaging, ocr, ppocr
 from claims.vision.exceptions import CorruptMedia, MediaTooLarge, UnsupportedMedia
 
 logger = logging.getLogger(__name__)
@@ -235,7 +236,7 @@ def read_invoice(
         fields = extract_fields(text, today=today)
     else:
         source = "ocr"
-        text, fields = read_fields(pages, photo=is_photo, today=today)
+        text, fields = _read_ocr(pages, is_photo, today)
     reading.text = text
     if einv is None and EINVOICE_HINT.search(text):
         einv = read_einvoice(first, einvoice_public_key, thorough=True, known_texts=qr_texts)
@@ -249,6 +250,37 @@ def read_invoice(
         return done(reading)
     _judge_certain(reading, fields, today)
     return done(reading)
+
+
+def settled(fields: InvoiceFields) -> bool:
+    """True when an OCR reading is already good enough to credit: every field confident, the number
+    and date read alike by both engines, the total confirmed by arithmetic, words or both engines."""
+    parts = [fields.supplier_gstin, fields.invoice_number, fields.invoice_date, fields.total_paise]
+    total_ok = fields.total_confirmed or "total_paise" in fields.agreed
+    return (
+        all(f.value is not None and f.confidence >= CERTAIN_CONFIDENCE for f in parts)
+        and total_ok
+        and {"invoice_number", "invoice_date"} <= set(fields.agreed)
+        and not [d for d in fields.doubts if not d.startswith("buyer")]
+    )
+
+
+def _read_ocr(pages: list[Image.Image], photo: bool, today: date) -> tuple[str, InvoiceFields]:
+    """PP-OCR first (`claims.invoice_pp`); the Tesseract-first passes only when its reading is not settled.
+
+    Why: PP-OCR with Tesseract confirming is right and fast on most photos; the older
+    Tesseract-first passes still read some pages PP-OCR cannot (Hindi-only text), so they run
+    when needed, and the reading that gives more of the claim is kept.
+    """
+    if not ppocr.available():
+        return read_fields(pages, photo=photo, today=today)
+    text, fields = read_fields_pp(pages, photo=photo, today=today)
+    if settled(fields):
+        return text, fields
+    text2, fields2 = read_fields(pages, photo=photo, today=today)
+    if settled(fields2) or score(fields2) > score(fields):
+        return text2, fields2
+    return text, fields
 
 
 def _apply_einvoice(reading: InvoiceReading, einv: EInvoice, key: bytes | None, text: str, today: date) -> bool:

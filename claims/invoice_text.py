@@ -109,6 +109,11 @@ def _pick_gstins(text: str, lines: list[str], result: InvoiceFields) -> None:
                     role = "seller"
                     break
         roles.append((hit.value, role, hit.repairs))
+    buyer_line = next((i for i, line in enumerate(lines) if BUYER_LABEL.search(line)), None)
+    first_line = max(i for i, off in enumerate(offsets) if off <= hits[0].start)
+    if roles[0][1] == "unknown" and buyer_line is not None and first_line < buyer_line:
+        # the first GSTIN, printed before the buyer's block begins, is the letterhead's (the seller's)
+        roles[0] = (roles[0][0], "header", roles[0][2])
     sellers = [r for r in roles if r[1] == "seller"]
     headers = [r for r in roles if r[1] == "header"]
     buyers = [r for r in roles if r[1] == "buyer"]
@@ -201,6 +206,10 @@ def _pick_number(lines: list[str], result: InvoiceFields, weak: Collection[str],
             if parts and len(parts[0]) == 1 and not parts[0].isascii():  # ':' misread as '४'
                 parts = parts[1:]
             token = _clean_number(parts[0]) if parts and not rest.startswith("   " * 4) else None
+            if token is None and parts and ":" in rest[:30]:
+                # "बिल नं. / Invoice No. : INV-7" with the second label garbled: the value follows the colon
+                after = rest[rest.index(":") + 1 :].split()
+                token = _clean_number(after[0]) if after and not re.fullmatch(r"[A-Za-z]{1,3}\.?", after[0]) else None
             if token:
                 if not bare or len(token) >= 2:
                     candidates.append((0.95, token, "bare" if bare else "same_line", i))
@@ -390,7 +399,19 @@ def _tidy(text: str) -> str:
     """
     text = re.sub(r"@(?=\.\d{2}\b)|@(?=\d{1,3}[/-]\d{1,2}[/-]\d)|(?<=\d)@(?=\d)", "0", text)
     text = re.sub(r"(?<=\d,) (?=\d{2,3}\b)", "", text)
-    return re.sub(r"(?<=\d) ?\. ?(?=\d{2}\b)", ".", text)
+    text = re.sub(r"(?<=\d) ?\. ?(?=\d{2}\b)", ".", text)
+    # "37.043.00" (group commas read as points) and "1,03,238,00" (decimal point read as a comma)
+    text = _GROUPED_POINTS.sub(lambda m: m.group(1).replace(".", ",") + m.group(2), text)
+    text = _DECIMAL_COMMA.sub(lambda m: m.group(1) + "." + m.group(2), text)
+    # "02.10.202614:49": a date run into the time printed after it
+    return re.sub(r"(\b\d{1,2}[./-]\d{1,2}[./-](?:19|20)\d{2})(?=\d{1,2}:\d{2}\b)", r"\1 ", text)
+
+
+_GROUPED_POINTS = re.compile(r"(?<![\d,])(?<!\d\.)(\d{1,3}(?:\.\d{2})*\.\d{3})(\.\d{2})(?![\d.,])")
+"""An amount whose group commas came out as points: the last point is the decimal one."""
+
+_DECIMAL_COMMA = re.compile(r"(?<![\d,])(?<!\d\.)(\d{1,3}(?:,\d{2})*,\d{3}),(\d{2})(?![\d.,])")
+"""An Indian-grouped amount ending in ",dd": a last group of two digits can only be paise."""
 
 
 def extract_fields(

@@ -6,7 +6,7 @@ import re
 
 TOTAL_STRONG = re.compile(
     r"grand\s*total|total\s*amount|invoice\s*(?:total|value|amount)|net\s*amount|net\s*payable|"
-    r"amount\s*payable|total\s*payable|amount\s*due|bill\s*amount|total\s*(?:inr|rs|₹)|"
+    r"amount\s*payable|total\s*payable|amount\s*due|bill\s*amount|total\s*\(?\s*(?:inr|rs|₹)|"
     r"क[ुू]ल\s*रा?श[िी]|कुल\s*योग|देय\s*राशि|कुल\s*देय|कुल\s*रकम|शुद्ध\s*राशि",
     re.IGNORECASE,
 )
@@ -20,7 +20,8 @@ NUMBER_LABEL = re.compile(
     r"(?:tax\s*)?(?:invoice|inv|bill|voucher|memo|receipt|doc(?:ument)?)\s*\.?\s*(?:no|number|num|#)[.,]?|"
     r"invoice\s*#|(?<![A-Za-z.])No\s*[.:]|"
     r"(?:चालान|बिल|बीजक|इनवॉइस|इन्वॉइस|रसीद|मेमो)\s*(?:संख्या|सं\.?|नं\.?|न०|क्रमांक)|"
-    r"\S{1,4}ान\s*संख्या",  # "चालान संख्या" with its first letters garbled ("बालान", "पघातान")
+    # "चालान संख्या" with its first letters garbled ("बालान", "पघातान"); "बिल नं.:" with "नं." garbled ("बिल 4.:")
+    r"\S{1,4}ान\s*संख्या|बिल\s*\S{0,3}\s*:",
     re.IGNORECASE,
 )
 NUMBER_LABEL_EXCLUDE = re.compile(

@@ -61,7 +61,7 @@ def _box(words: list[ocr.Word], line: int, width: int) -> tuple[int, int, int, i
     return (0, int(top), width, int(bottom))
 
 
-def _lift(fields: InvoiceFields, name: str) -> None:
+def lift_agreed(fields: InvoiceFields, name: str) -> None:
     f0: Field = getattr(fields, name)
     if name == "invoice_number" and f0.note.split("+")[0] in ("unlabelled", "bare"):
         return  # both engines read the same characters, but nothing says they are the invoice number
@@ -103,7 +103,7 @@ def _check_regions(result: ocr.OcrResult, fields: InvoiceFields, text: str, name
     return confirmed
 
 
-def _tesseract_confirms(gray: np.ndarray, words: list[ocr.Word], name: str, f: Field, lang: str, today: date) -> bool:
+def tesseract_confirms(gray: np.ndarray, words: list[ocr.Word], name: str, f: Field, lang: str, today: date) -> bool:
     """Tesseract re-reads the place where PP-OCR found a field (grayscale and binary)."""
     if f.line is None or f.value is None:
         return False
@@ -144,7 +144,7 @@ def second_opinion(results: list[ocr.OcrResult], fields: InvoiceFields, text: st
     pending = [n for n in FIELDS if n != "supplier_gstin"]
     if len(results) == 1:
         for name in _check_regions(results[0], fields, text, pending, today):
-            _lift(fields, name)
+            lift_agreed(fields, name)
     pending = [n for n in pending if n not in fields.agreed]
     if pending:
         other, pages = _whole_page(results, today)
@@ -153,14 +153,14 @@ def second_opinion(results: list[ocr.OcrResult], fields: InvoiceFields, text: st
             if theirs.value is None:
                 continue
             if mine.value == theirs.value:
-                _lift(fields, name)
+                lift_agreed(fields, name)
             elif mine.value is None:
                 _adopt(fields, other, name)
                 page = _page_of(pages, theirs.line)
-                if page is not None and _tesseract_confirms(
+                if page is not None and tesseract_confirms(
                     results[page[0]].gray, pages[page[0]], name, Field(theirs.value, 0, "", page[1]), lang, today
                 ):
-                    _lift(fields, name)
+                    lift_agreed(fields, name)
             else:
                 _dispute(fields, other, name)
         gstin, pp_gstin = fields.supplier_gstin.value, other.supplier_gstin.value
@@ -201,4 +201,4 @@ def _dispute(fields: InvoiceFields, other: InvoiceFields, name: str) -> None:
     logger.info("Engines disagree on %s: %r", name, fields.candidates[name])
 
 
-__all__ = ["second_opinion", "value_in"]
+__all__ = ["lift_agreed", "second_opinion", "tesseract_confirms", "value_in"]

@@ -85,10 +85,10 @@ def test_a_single_engine_reading_is_never_certain() -> None:
 
 def test_a_number_without_a_proper_label_is_never_made_certain_by_agreement() -> None:
     fields = InvoiceFields(invoice_number=Field("214", 0.95, "bare", 2))
-    so._lift(fields, "invoice_number")
+    so.lift_agreed(fields, "invoice_number")
     assert "invoice_number" not in fields.agreed
     guessed = InvoiceFields(invoice_number=Field("GST-3857", 0.9, "unlabelled+reread", 2))
-    so._lift(guessed, "invoice_number")
+    so.lift_agreed(guessed, "invoice_number")
     assert "invoice_number" not in guessed.agreed
 
 

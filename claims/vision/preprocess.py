@@ -323,8 +323,13 @@ def _rotate(gray: np.ndarray, degrees: int) -> np.ndarray:
     return gray
 
 
-def prepare(img: Image.Image, *, photo: bool = True) -> tuple[np.ndarray, int, bool]:
-    """Flatten, turn upright, even out light and scale text; returns (gray page, rotation, page_found)."""
+def prepare(img: Image.Image, *, photo: bool = True, orient: bool = True) -> tuple[np.ndarray, int, bool]:
+    """Flatten, turn upright, even out light and scale text; returns (gray page, rotation, page_found).
+
+    Args:
+        orient: turn a sideways page upright here (Tesseract OSD); False when the caller finds
+            the page's orientation itself (PP-OCR's text lines, `ppocr.read_page`).
+    """
     rgb = np.asarray(img.convert("RGB"))
     page_found = False
     if photo:
@@ -341,7 +346,7 @@ def prepare(img: Image.Image, *, photo: bool = True) -> tuple[np.ndarray, int, b
         if abs(scale - 1) > 0.1:
             interp = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
             gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=interp)
-    rotation = detect_rotation(gray, sideways=True) if looks_sideways(gray) else 0
+    rotation = detect_rotation(gray, sideways=True) if orient and looks_sideways(gray) else 0
     gray = _rotate(gray, rotation)
     if not page_found:
         gray = _deskew(gray)
