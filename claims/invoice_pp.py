@@ -19,8 +19,8 @@ from datetime import date
 import numpy as np
 from PIL import Image
 
-from claims.invoice_text import Field, InvoiceFields, extract_fields
-from claims.second_opinion import lift_agreed, tesseract_confirms
+from claims.invoice_text import Field, InvoiceFields, extract_fields, tidy
+from claims.second_opinion import lift_agreed, tesseract_confirms, value_in
 from claims.vision import ocr, ppocr, regions
 from claims.vision.preprocess import prepare
 
@@ -143,9 +143,32 @@ def _page_of(pages: list[PpPage], line: int | None) -> tuple[int, int] | None:
     return None
 
 
+def _value_word(page: PpPage, row: int, name: str, value: str | int) -> ocr.Word | None:
+    """PP-OCR's line (on text row ``row``) that holds the field's value."""
+    rows = ocr.layout_rows(page.words)
+    if row >= len(rows):
+        return None
+    return next((w for w in rows[row] if value_in(name, value, tidy(w.text))), None)
+
+
+def tesseract_reads(page: PpPage, word: ocr.Word, name: str, value: str | int) -> bool:
+    """Tesseract reads PP-OCR's line (grayscale and binarized) and finds exactly the same value in it."""
+    pad = (word.bottom - word.top) * 0.35
+    box = (int(word.left - pad), int(word.top - pad), int(word.right + pad), int(word.bottom + pad))
+    lang = ocr.DEFAULT_LANG if page.hindi else "eng"
+    reads = regions.read_regions(page.gray, [box, box], lang=lang, binary=[False, True])
+    texts = [tidy(ocr.layout_text(words)) for words in reads]
+    logger.debug("Tesseract reads %s as %r", name, texts)
+    return any(value_in(name, value, text) for text in texts)
+
+
 def confirm(pages: list[PpPage], fields: InvoiceFields, today: date) -> None:
-    """Tesseract re-reads the rows where PP-OCR found the number, the date and an unconfirmed total;
-    an identical reading makes the field agreed (`second_opinion.lift_agreed`)."""
+    """Tesseract re-reads the lines where PP-OCR found the number, the date and an unconfirmed total;
+    the same value read there makes the field agreed (`second_opinion.lift_agreed`).
+
+    Why: the two engines recognise the same pixels independently; which line is the field
+    was decided once, by the labels, and the field parser's doubts about that choice stay.
+    """
     names = ["invoice_number", "invoice_date"] + ([] if fields.total_confirmed else ["total_paise"])
     for name in names:
         f: Field = getattr(fields, name)
@@ -153,8 +176,13 @@ def confirm(pages: list[PpPage], fields: InvoiceFields, today: date) -> None:
         if f.value is None or where is None:
             continue
         page = pages[where[0]]
-        lang = ocr.DEFAULT_LANG if page.hindi else "eng"
-        if tesseract_confirms(page.gray, page.words, name, Field(f.value, 0, "", where[1]), lang, today):
+        word = _value_word(page, where[1], name, f.value)
+        if word is not None:
+            agreed = tesseract_reads(page, word, name, f.value)
+        else:
+            lang = ocr.DEFAULT_LANG if page.hindi else "eng"
+            agreed = tesseract_confirms(page.gray, page.words, name, Field(f.value, 0, "", where[1]), lang, today)
+        if agreed:
             lift_agreed(fields, name)
         else:
             logger.info("Tesseract does not read %s %r where PP-OCR did", name, f.value)

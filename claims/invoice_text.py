@@ -109,10 +109,12 @@ def _pick_gstins(text: str, lines: list[str], result: InvoiceFields) -> None:
                     role = "seller"
                     break
         roles.append((hit.value, role, hit.repairs))
-    buyer_line = next((i for i, line in enumerate(lines) if BUYER_LABEL.search(line)), None)
+    buyer = next(((i, m.start()) for i, line in enumerate(lines) for m in [BUYER_LABEL.search(line)] if m), None)
     first_line = max(i for i, off in enumerate(offsets) if off <= hits[0].start)
-    if roles[0][1] == "unknown" and buyer_line is not None and first_line < buyer_line:
-        # the first GSTIN, printed before the buyer's block begins, is the letterhead's (the seller's)
+    first_col = hits[0].start - offsets[first_line]
+    if roles[0][1] == "unknown" and buyer is not None and (first_line < buyer[0] or first_col + 15 < buyer[1]):
+        # the first GSTIN, printed before the buyer's block begins or in the column left of it, is the
+        # letterhead's (the seller's)
         roles[0] = (roles[0][0], "header", roles[0][2])
     sellers = [r for r in roles if r[1] == "seller"]
     headers = [r for r in roles if r[1] == "header"]
@@ -392,7 +394,7 @@ def _pick_total(lines: list[str], text: str, result: InvoiceFields, weak: Collec
     result.total_confirmed = confirmed_words or confirmed_sum
 
 
-def _tidy(text: str) -> str:
+def tidy(text: str) -> str:
     """Undo OCR spacing inside numbers: "1,23, 185.00" -> "1,23,185.00", "18,849 .00" -> "18,849.00".
 
     Also a zero read as '@' where only a digit fits: "@.09" (round-off), "@5-11-2026" (a date).
@@ -426,7 +428,7 @@ def extract_fields(
         from_ocr: the text comes from OCR, so look-alike characters in codes are suspect.
     """
     today = today or date.today()
-    text = _tidy(text)
+    text = tidy(text)
     lines = text.splitlines()
     result = InvoiceFields()
     result.invoice_keywords = len(INVOICE_WORDS.findall(text))

@@ -9,7 +9,7 @@ import pytest
 from claims.amount_words import hindi_words_to_paise, words_to_int, words_to_paise
 from claims.amounts import arithmetic_confirms, find_amounts
 from claims.dates import find_dates
-from claims.invoice_text import _tidy, extract_fields
+from claims.invoice_text import extract_fields, tidy
 
 TODAY = date(2026, 11, 23)
 
@@ -231,7 +231,7 @@ def test_two_tax_slabs_and_garbled_round_off_still_confirm_the_total() -> None:
 
 
 def test_zero_read_as_at_sign_inside_numbers_only() -> None:
-    assert _tidy("Round Off @.09 Dt:@5-11-2026 IGST @18%") == "Round Off 0.09 Dt:05-11-2026 IGST @18%"
+    assert tidy("Round Off @.09 Dt:@5-11-2026 IGST @18%") == "Round Off 0.09 Dt:05-11-2026 IGST @18%"
 
 
 def test_garbled_hindi_number_label_still_labels_but_shop_number_does_not() -> None:
