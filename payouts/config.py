@@ -64,6 +64,12 @@ def load_payout_settings(env: Mapping[str, str]) -> dict[str, Any]:
         cfg["RAZORPAYX_TIMEOUT_SECONDS"] = float(timeout)
     except ValueError:
         raise PayoutConfigError("RAZORPAYX_TIMEOUT_SECONDS must be a number of seconds") from None
+    waits = env.get("RAZORPAYX_VALIDATION_WAITS", "").strip()
+    if waits:
+        try:
+            cfg["RAZORPAYX_VALIDATION_WAITS"] = ",".join(str(float(w)) for w in waits.split(",") if w.strip())
+        except ValueError:
+            raise PayoutConfigError("RAZORPAYX_VALIDATION_WAITS must be seconds, comma-separated") from None
 
     key = env.get("INAAM_ENCRYPTION_KEY", "").strip()
     if key:

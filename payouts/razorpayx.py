@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from typing import Any
 
 import requests
@@ -41,16 +42,29 @@ def _payout(body: dict[str, Any]) -> Payout:
     )
 
 
+VALIDATION_WAITS = (0.5, 1.0, 2.0, 4.0)
+"""Pauses before each look at a validation still ``created`` (it runs off the chat turn, holding no lock)."""
+
+
+def _waits(value: Any) -> tuple[float, ...]:
+    """``RAZORPAYX_VALIDATION_WAITS``: seconds, comma-separated (empty: look once, at once)."""
+    if value is None:
+        return VALIDATION_WAITS
+    return tuple(float(part) for part in str(value).split(",") if part.strip())
+
+
 class RazorpayX:
     """A RazorpayX Payouts client. Every method raises ProviderUnavailable or ProviderRejected."""
 
     name = "razorpayx"
 
     def __init__(self, *, base_url: str, key_id: str, key_secret: str, account_number: str,
-                 timeout: float = 10.0, session: requests.Session | None = None) -> None:
+                 timeout: float = 10.0, session: requests.Session | None = None,
+                 validation_waits: tuple[float, ...] = VALIDATION_WAITS) -> None:
         self.base_url = base_url.rstrip("/")
         self.account_number = account_number
         self.timeout = timeout
+        self.validation_waits = validation_waits
         self.http = session or requests.Session()
         self.http.auth = (key_id, key_secret)
         self.http.headers.update({"Content-Type": "application/json", "User-Agent": "inaam-payouts/1"})
@@ -61,6 +75,7 @@ class RazorpayX:
             base_url=config["RAZORPAYX_API_BASE_URL"], key_id=config["RAZORPAYX_KEY_ID"],
             key_secret=config["RAZORPAYX_KEY_SECRET"], account_number=config["RAZORPAYX_ACCOUNT_NUMBER"],
             timeout=float(config.get("RAZORPAYX_TIMEOUT_SECONDS", 10)),
+            validation_waits=_waits(config.get("RAZORPAYX_VALIDATION_WAITS")),
         )
 
     # -- HTTP ---------------------------------------------------------------------------------
@@ -108,7 +123,10 @@ class RazorpayX:
             },
         }
         result = self._call("POST", "/v1/fund_accounts/validations", json=body)
-        if result.get("status") == "created":  # still running: fetch it once more
+        for wait in self.validation_waits:  # still running at the bank: look again a little later
+            if result.get("status") != "created":
+                break
+            time.sleep(wait)
             result = self._call("GET", f"/v1/fund_accounts/validations/{result['id']}")
         details = result.get("validation_results") or {}
         if result.get("status") != "completed":

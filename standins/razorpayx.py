@@ -66,6 +66,8 @@ class RazorpayXStandIn:
         self._timeouts: list[float] = []
         self._validation_delays: list[float] = []
         self._utr_later: set[str] = set()
+        self._pending_validations: list[int] = []
+        self._fetches_left: dict[str, int] = {}
         self.validation_started = threading.Event()
         """Set when a validation request arrives (tests wait on it to act while the call is in flight)."""
         self.requests: list[tuple[str, str]] = []
@@ -131,6 +133,11 @@ class RazorpayXStandIn:
         """The next ``count`` fund account validations answer only after ``seconds`` (a slow bank)."""
         with self._lock:
             self._validation_delays.extend([seconds] * count)
+
+    def slow_bank_validations(self, fetches: int, count: int = 1) -> None:
+        """The next ``count`` validations answer ``created`` and complete only at the ``fetches``-th fetch."""
+        with self._lock:
+            self._pending_validations.extend([fetches] * count)
 
     def set_outcome(self, vpa: str, outcome: str, *, name: str | None = None) -> None:
         """How payouts to ``vpa`` end: ``processed``, ``failed``, ``reversed`` (after processed), ``invalid``."""
@@ -336,11 +343,22 @@ class RazorpayXStandIn:
                 "created_at": int(time.time()),
             }
             self.validations[result["id"]] = result
+            if self._pending_validations:  # the bank is slow: 'created' until fetched enough times
+                self._fetches_left[result["id"]] = self._pending_validations.pop(0)
+                result = {**result, "status": "created", "validation_results": None,
+                          "status_details": {"description": "Validation in progress", "source": "beneficiary_bank",
+                                             "reason": "validation_in_progress"}}
         return json_response(result)
 
     def _on_validation(self, request: Request, vid: str) -> Response:
         with self._lock:
             found = self.validations.get(vid)
+            left = self._fetches_left.get(vid, 0) - 1
+            if found and left > 0:
+                self._fetches_left[vid] = left
+                found = {**found, "status": "created", "validation_results": None}
+            else:
+                self._fetches_left.pop(vid, None)
         return json_response(found) if found else error_body(400, "The id provided does not exist", field="id")
 
     def _on_create(self, request: Request) -> Response:

@@ -207,3 +207,19 @@ def test_a_lost_check_is_run_again_and_an_old_one_gives_up(papp, rzp, standin) -
     answer = u.ask("hello? koi hai?")
     assert translate("en", "upi.unavailable") in answer
     assert _contact(papp, u.phone).flow is None
+
+
+def test_a_validation_the_bank_has_not_finished_is_looked_at_again(make_app, rzp, standin) -> None:  # type: ignore[no-untyped-def]
+    """RazorpayX answers 'created' while the bank works: the job looks again (no lock held) before
+    answering; a bank that never finishes ends in "try again in a few minutes"."""
+    app = make_app(**{**payout_env(rzp), "RAZORPAYX_VALIDATION_WAITS": "0.05,0.05,0.05"})
+    u = _member(app, standin, "ur")
+    u.ask("profile")
+    u.ask("1")
+    rzp.slow_bank_validations(fetches=3)  # done at the third look
+    assert "KAMLA DEVI" in u.ask("kamla.devi@oksbi")
+    u.ask("نہیں")  # not this one: another UPI ID
+    rzp.slow_bank_validations(fetches=9)  # still running after every look
+    answer = u.ask("kamla.devi@okicici")
+    assert translate("ur", "upi.unavailable") in answer and "KAMLA" not in answer
+    assert _contact(app, u.phone).flow is None
