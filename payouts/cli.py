@@ -99,7 +99,7 @@ def payouts_mark_paid(ref: str, utr: str | None, failure: str | None) -> None:
 def payouts_review(approve: str | None, reject: str | None, note: str) -> None:
     """Redemptions waiting for a KYC check (PAN name vs UPI holder name)."""
     from payouts import service
-    from payouts.jobs import deliver, enqueue_submit
+    from payouts.jobs import enqueue_submit, queue_notices, send_soon
     from payouts.models import PayoutProfile, Redemption, RedemptionStatus
     from storage.base import utcnow
     from storage.crypto import mask_pan, mask_upi
@@ -116,15 +116,15 @@ def payouts_review(approve: str | None, reject: str | None, note: str) -> None:
             profile = service.profile_of(session, row.member_id)
             profile.kyc_status = "verified" if approve else "rejected"
             profile.kyc_note, profile.kyc_at = (note or "operator decision")[:255], utcnow()
-            notice = None
+            contacts: set[int] = set()
             if approve:
                 row.status, row.updated_at = RedemptionStatus.PENDING.value, utcnow()
             else:
                 notice = service.apply_status(session, row, "failed", reason="kyc_rejected")
+                contacts = queue_notices(session, [notice]) if notice else set()  # with the change, once
         if approve:
             enqueue_submit(app, rid)
-        elif notice:
-            deliver(app, [notice])
+        send_soon(app, contacts)
         click.echo(f"rdm-{rid}: {'approved, payout queued' if approve else 'rejected, points returned'}")
         return
     with sessions(app)() as session:

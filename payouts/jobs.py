@@ -94,15 +94,6 @@ def send_soon(app: Any, contacts: set[int]) -> None:
         schedule_send(app, contact_id)
 
 
-def deliver(app: Any, notices: list[service.Notice]) -> None:
-    """Queue the notices in a transaction of their own and send them."""
-    if not notices:
-        return
-    with sessions(app).begin() as session:
-        contacts = queue_notices(session, notices)
-    send_soon(app, contacts)
-
-
 def submit_payout(redemption_id: int) -> str:
     """Send one redemption's payout (retried by RQ with backoff on TransientPayoutError)."""
     with app_context() as app:
