@@ -6,9 +6,10 @@ few pragmas (foreign keys, WAL, busy timeout) to behave like a shared server dat
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -46,11 +47,44 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(eng, "connect", _sqlite_pragmas)
         event.listen(eng, "begin", _sqlite_begin_immediate)
         return eng
-    kwargs.setdefault("pool_pre_ping", True)
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    eng = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_when_idle(eng)
+    return eng
+
+
+IDLE_PING_SECONDS = 1.0
+"""A pooled connection unused for longer than this is pinged before it is handed out."""
+
+
+def _ping_when_idle(eng: Engine) -> None:
+    """Pessimistic disconnect handling, but only for connections that sat idle in the pool.
+
+    Why: ``pool_pre_ping`` costs a round trip on every checkout (three per outbound message); a
+    connection used a moment ago is almost always alive, and if the server did restart in that
+    moment the first statement's disconnect error invalidates the whole pool anyway. A connection
+    that waited longer (a restart, an idle timeout) is pinged and replaced if dead, as SQLAlchemy's
+    recipe for custom pessimistic pings does.
+    """
+
+    @event.listens_for(eng, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["inaam_idle_since"] = time.monotonic()
+
+    @event.listens_for(eng, "checkout")
+    def _checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("inaam_idle_since")
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return  # new, or used a moment ago
+        try:
+            alive = eng.dialect.do_ping(dbapi_conn)
+        except eng.dialect.loaded_dbapi.Error as err:
+            raise exc.DisconnectionError() from err  # the pool replaces it and tries again
+        if alive is False:
+            raise exc.DisconnectionError()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -67,6 +67,7 @@ class Attempt:
     """Lower bound of the Twilio lookup: the row's creation (any earlier attempt started after it)."""
     interactive: bool = False
     """Sent as an in-session content (buttons, list): its numbered ``body`` is the fallback."""
+    msgid: str | None = None
 
 
 class Busy(Exception):
@@ -121,7 +122,8 @@ def claim_next(factory: sessionmaker[Session], contact_id: int, config: Any, cli
                 continue  # another process took it between our read and our update
             return Attempt(row.id, row.to, row.body, now, args=dict(plan.args), previous_start=previous,
                            reconcile_since=row.created_at if previous is not None else None,
-                           interactive=bool(row.interactive) and not row.template and "content_sid" in plan.args)
+                           interactive=bool(row.interactive) and not row.template and "content_sid" in plan.args,
+                           msgid=row.msgid)
 
 
 def _plan(session: Session, row: OutboundMessage, config: Any, client: Any, now: dt.datetime) -> Any:
@@ -228,11 +230,12 @@ def record_result(factory: sessionmaker[Session], attempt: Attempt, result: Resu
         ).rowcount
         if done and result.sid:
             apply_early_statuses(session, attempt.out_id, result.sid)
-            row = session.get(OutboundMessage, attempt.out_id)
-            if row is not None and row.msgid == ERASED_MSGID:  # DPDP erasure: the last message forgets its address
+            if attempt.msgid == ERASED_MSGID:  # DPDP erasure: the last message forgets its address
                 from storage.privacy import scrub_after_send
 
-                scrub_after_send(row)
+                row = session.get(OutboundMessage, attempt.out_id)
+                if row is not None:
+                    scrub_after_send(row)
     if result.error_code is not None:
         logger.warning("Outbound %s: refused by Twilio, code %s", attempt.out_id, result.error_code)
 
