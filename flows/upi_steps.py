@@ -3,6 +3,10 @@
 Used by the redemption and profile flows: a new or changed UPI ID is checked with Fund Account
 Validation, the bot shows the registered name ("Paying RAMESH KUMAR at ra••••sh@okaxis — right?")
 and only a confirmed ID is saved (a replaced ID starts the program's cooling-off).
+
+The check runs in a job (``workers.upi_check``), never inside a turn: the flow waits in
+``CHECKING`` and answers messages in between (``meanwhile``) until the job continues it
+(``check_done``). UPI IDs and PANs the dialog holds in its slots are encrypted (``keep_secret``).
 """
 
 from __future__ import annotations
