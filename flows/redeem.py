@@ -267,14 +267,26 @@ def got_pan_name(turn: Turn) -> str | None:
 
 
 def _tds_line(turn: Turn, q: offers.Quote) -> str:
+    """The TDS in the member's words: how much, the rate, and the rewards it is on (catch-up included)."""
     limit = format_rupees(turn.program.redemption.tds_threshold_rupees * 100)
-    year = format_rupees(q.prior_benefits_paise + q.gross_paise)
-    if q.tds.mode == "none":
-        return turn.t("redeem.tds_none", year=year, limit=limit)
-    if q.tds.mode == "grossup":
-        return turn.t("redeem.tds_grossup", rate=q.tds.rate_percent, tds=format_rupees(q.tds.tds_paise),
+    tds = q.tds
+    if tds.mode == "none":
+        return turn.t("redeem.tds_none", year=format_rupees(q.prior_benefits_paise + q.gross_paise), limit=limit)
+    if tds.caught_up_paise:
+        on = turn.t("redeem.tds_on_year", rate=tds.rate_percent, covered=format_rupees(tds.base_paise))
+    else:
+        on = turn.t("redeem.tds_on_this", rate=tds.rate_percent, value=format_rupees(tds.base_paise))
+    if tds.mode == "grossup":
+        line = turn.t("redeem.tds_grossup", tds=format_rupees(tds.tds_paise), on=on, program=turn.program.name)
+    elif tds.mode == "split":
+        line = turn.t("redeem.tds_split", tds=format_rupees(tds.tds_paise), on=on,
+                      member=format_rupees(tds.member_paise), brand=format_rupees(tds.brand_paise),
                       program=turn.program.name)
-    return turn.t("redeem.tds_deduct", rate=q.tds.rate_percent, tds=format_rupees(q.tds.tds_paise), limit=limit)
+    else:
+        line = turn.t("redeem.tds_deduct", tds=format_rupees(tds.tds_paise), on=on)
+    if tds.caught_up_paise:
+        line += "\n" + turn.t("redeem.tds_catch_up", limit=limit, earlier=format_rupees(tds.caught_up_paise))
+    return line
 
 
 def _summary(turn: Turn) -> str:
@@ -287,6 +299,7 @@ def _summary(turn: Turn) -> str:
         head = turn.t("redeem.summary_upi", points=format_number(q.points), gross=format_rupees(q.gross_paise),
                       net=format_rupees(q.tds.net_paise), upi=mask_upi(upi_steps.secret(turn, "vpa")),
                       name=turn.slots.get("holder", ""))
+    turn.slots["shown_tds"] = [q.tds.tds_paise, q.tds.net_paise]  # a different figure at YES is refused
     turn.say_text("redeem.summary", "\n".join([head, _tds_line(turn, q), turn.t("redeem.confirm_hint")]))
     offer_yes_no(turn, "redeem.summary", yes="redeem.button_yes", no="redeem.button_no")
     return CONFIRM
@@ -310,6 +323,10 @@ def confirmed(turn: Turn) -> str:
     member = turn.member
     assert member is not None
     reward, q = _reward(turn), _quote(turn)
+    shown = turn.slots.get("shown_tds")
+    if shown is not None and (q.tds.tds_paise, q.tds.net_paise) != (int(shown[0]), int(shown[1])):
+        turn.say("redeem.tds_changed")  # another benefit went through since the summary
+        return END
     try:
         if reward.kind == "voucher":
             return _give_voucher(turn, reward, q)
@@ -323,7 +340,9 @@ def confirmed(turn: Turn) -> str:
             kind="upi", reward_code=reward.code, points=q.points, gross_paise=q.gross_paise,
             tds_paise=q.tds.tds_paise, net_paise=q.tds.net_paise, tds_mode=q.tds.mode, fy=q.fy, provider=provider,
             vpa=upi_steps.secret(turn, "vpa"), holder_name=turn.slots.get("holder"),
-            review=profile.kyc_status == "review"))
+            review=profile.kyc_status == "review",
+            tds_rate_percent=q.tds.rate_percent, tds_base_paise=q.tds.base_paise, tds_brand_paise=q.tds.brand_paise,
+            tax_check=service.TaxCheck(turn.program.redemption, q.has_pan)))
     except service.RedemptionRefused as exc:
         turn.say(exc.msgid, **exc.params)
         return END
@@ -339,13 +358,9 @@ def confirmed(turn: Turn) -> str:
 def _give_voucher(turn: Turn, reward: Reward, q: offers.Quote) -> str:
     member = turn.member
     assert member is not None
-    grossup = tax.compute_tds(turn.program.redemption, prior_paise=q.prior_benefits_paise,
-                              gross_paise=q.gross_paise, has_pan=True)
-    tds = grossup.tds_paise if grossup.mode != "none" else 0
-    if tds and grossup.mode == "deduct":  # a voucher cannot be cut: the brand bears the tax
-        tds = (q.gross_paise * grossup.rate_percent + (100 - grossup.rate_percent) // 2) // (100 - grossup.rate_percent)
-    given = vouchers.redeem_voucher(turn.session, member, reward, fy=q.fy, now=turn.ctx.now, tds_paise=tds,
-                                    tds_mode="grossup" if tds else "none")
+    given = vouchers.redeem_voucher(turn.session, member, reward, fy=q.fy, now=turn.ctx.now,
+                                    tax_check=service.TaxCheck(turn.program.redemption, q.has_pan),
+                                    quoted=(q.tds.tds_paise, q.tds.net_paise))
     if given is None:
         turn.say("redeem.out_of_stock", name=reward.name or reward.brand)
         return END

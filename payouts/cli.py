@@ -171,9 +171,11 @@ def tds_report(quarter: str, out: Path | None) -> None:
     out = out or Path(f"tds-194R-{quarter.upper()}.csv")
     app = _app()
     with sessions(app)() as session, out.open("w", newline="", encoding="utf-8") as fh:
-        rows, total_tds = write_tds_report(session, fh, start, end)
+        totals = write_tds_report(session, fh, start, end)
     out.chmod(0o600)
-    click.echo(f"{rows} benefit(s) from {start} to {end - dt.timedelta(days=1)}, TDS {format_rupees(total_tds)}: {out}")
+    click.echo(f"{totals.rows} benefit(s) from {start} to {end - dt.timedelta(days=1)}, "
+               f"TDS {format_rupees(totals.tds_paise)} on a taxed value of {format_rupees(totals.taxed_paise)} "
+               f"(brand bore {format_rupees(totals.brand_paise)}): {out}")
 
 
 @click.group()

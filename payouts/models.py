@@ -82,6 +82,12 @@ class Redemption(Base):
     tds_paise: Mapped[int] = mapped_column(BigInteger, default=0)
     net_paise: Mapped[int] = mapped_column(BigInteger)
     tds_mode: Mapped[str] = mapped_column(String(10), default="none")
+    """``none``, ``deduct``, ``grossup`` or ``split`` (payouts.tax.Tds.mode)."""
+    tds_rate_percent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    tds_base_paise: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    """Benefit value the TDS covers: this benefit plus the year's earlier ones caught up (194R)."""
+    tds_brand_paise: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    """Part of ``tds_paise`` the brand bears (the rest was cut from the payout)."""
     fy: Mapped[str] = mapped_column(String(7), index=True)
     status: Mapped[str] = mapped_column(String(12), index=True)
     hold_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_holds.id"), unique=True)

@@ -44,6 +44,8 @@ class Quote:
     fy: str
     prior_benefits_paise: int
     needs_kyc: bool
+    has_pan: bool
+    """The rate without a PAN does not apply (a PAN is stored, or will be asked before the payout)."""
 
 
 def limit_problem(session: Session, program: Program, member: Member, points: int,
@@ -79,8 +81,9 @@ def quote(session: Session, program: Program, member: Member, reward: Reward, *,
                  and prior + gross_paise > rules.kyc_threshold_rupees * 100)
     if needs_kyc:
         has_pan = True  # the PAN is asked before the payout, so the PAN rate applies
-    tds = tax.compute_tds(rules, prior_paise=prior, gross_paise=gross_paise, has_pan=has_pan)
-    return Quote(reward.code, reward.kind, points, gross_paise, tds, fy, prior, needs_kyc)
+    tds = tax.assess(session, rules, member.id, fy=fy, gross_paise=gross_paise, has_pan=has_pan,
+                     cash=reward.kind == "upi")
+    return Quote(reward.code, reward.kind, points, gross_paise, tds, fy, prior, needs_kyc, has_pan)
 
 
 def cooling_off_until(program: Program, profile: PayoutProfile | None) -> dt.datetime | None:

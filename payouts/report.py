@@ -1,9 +1,17 @@
-"""The 194R TDS report: one row per benefit given in a quarter, for the brand's accountant."""
+"""The 194R TDS report: one row per benefit given in a quarter, for the brand's accountant.
+
+Each row with TDS carries the value the deduction covers: the benefit itself, the year's earlier
+benefits it caught up (the threshold is one of applicability, so the benefit that crosses it is
+taxed with the year's earlier ones), and the tax the brand bore for the member (itself a
+benefit, grossed up). ``tds_inr`` = ``tds_rate_percent`` × ``taxed_value_inr`` on every row
+(within a paisa of rounding), so the file's totals reconcile.
+"""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+from dataclasses import dataclass
 from typing import IO
 
 from sqlalchemy import select
@@ -14,16 +22,29 @@ from payouts.models import PayoutProfile, Redemption, RedemptionStatus
 from storage.models import Member
 
 HEADER = ["member_id", "member_name", "phone", "pan", "pan_name", "financial_year", "redemption", "kind",
-          "benefit_value_inr", "tds_rate_percent", "tds_inr", "tds_borne_by", "paid_to_member_inr", "utr",
+          "benefit_value_inr", "earlier_benefits_covered_inr", "tds_borne_by_brand_inr", "taxed_value_inr",
+          "tds_rate_percent", "tds_inr", "tds_from_member_inr", "tds_borne_by", "paid_to_member_inr", "utr",
           "benefit_date", "tds_date"]
+"""``taxed_value_inr`` = benefit + earlier benefits covered + TDS borne by the brand."""
+
+BORNE_BY = {"deduct": "member", "grossup": "brand", "split": "member+brand"}
+
+
+@dataclass(frozen=True)
+class ReportTotals:
+    rows: int
+    tds_paise: int
+    taxed_paise: int
+    """Sum of the taxed values: Σ TDS = Σ rate × taxed value."""
+    brand_paise: int
 
 
 def _inr(paise: int) -> str:
     return f"{paise // 100}.{paise % 100:02d}"
 
 
-def write_tds_report(session: Session, out: IO[str], start: dt.date, end: dt.date) -> tuple[int, int]:
-    """Benefits settled in [start, end) (IST dates) with TDS; returns (rows, total TDS in paise)."""
+def write_tds_report(session: Session, out: IO[str], start: dt.date, end: dt.date) -> ReportTotals:
+    """Benefits settled in [start, end) (IST dates), TDS or not; returns the totals written."""
     lo = dt.datetime.combine(start, dt.time(), IST).astimezone(dt.UTC)
     hi = dt.datetime.combine(end, dt.time(), IST).astimezone(dt.UTC)
     rows = session.execute(
@@ -33,16 +54,19 @@ def write_tds_report(session: Session, out: IO[str], start: dt.date, end: dt.dat
                Redemption.settled_at < hi).order_by(Redemption.settled_at, Redemption.id)).all()
     writer = csv.writer(out)
     writer.writerow(HEADER)
-    total = 0
+    tds = taxed = brand = 0
     for red, member, prof in rows:
-        rate = round(red.tds_paise * 100 / (red.gross_paise if red.tds_mode == "deduct"
-                                             else red.gross_paise + red.tds_paise)) if red.tds_paise else 0
+        covered = red.tds_base_paise + red.tds_brand_paise if red.tds_paise else 0
+        earlier = max(0, red.tds_base_paise - red.gross_paise) if red.tds_paise else 0
         day = (red.settled_at or red.created_at).astimezone(IST).date().isoformat()
         writer.writerow([
             member.id, member.name, member.phone, (prof.pan if prof else None) or "PANNOTAVBL",
-            (prof.pan_name if prof else "") or "", red.fy, f"rdm-{red.id}", red.kind, _inr(red.gross_paise), rate,
-            _inr(red.tds_paise), {"deduct": "member", "grossup": "brand"}.get(red.tds_mode, ""),
+            (prof.pan_name if prof else "") or "", red.fy, f"rdm-{red.id}", red.kind, _inr(red.gross_paise),
+            _inr(earlier), _inr(red.tds_brand_paise), _inr(covered), red.tds_rate_percent if red.tds_paise else 0,
+            _inr(red.tds_paise), _inr(red.tds_paise - red.tds_brand_paise), BORNE_BY.get(red.tds_mode, ""),
             _inr(red.net_paise), red.utr or "", day, day if red.tds_paise else "",
         ])
-        total += red.tds_paise
-    return len(rows), total
+        tds += red.tds_paise
+        taxed += covered
+        brand += red.tds_brand_paise
+    return ReportTotals(len(rows), tds, taxed, brand)

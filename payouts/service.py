@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from payouts import tax
 from payouts.models import OPEN_STATUSES, PayoutProfile, Redemption, RedemptionStatus
 from payouts.provider import (
     FAILED_STATES,
@@ -33,6 +34,7 @@ from payouts.provider import (
     ProviderRejected,
     ProviderUnavailable,
 )
+from payouts.rules import RedemptionRules
 from storage import ledger
 from storage.base import utcnow
 from storage.crypto import fingerprint
@@ -110,24 +112,69 @@ class NewRedemption:
     vpa: str | None = None
     holder_name: str | None = None
     review: bool = False
+    tds_rate_percent: int = 0
+    tds_base_paise: int = 0
+    tds_brand_paise: int = 0
+    tax_check: TaxCheck | None = None
+    """When given, the TDS is assessed again under the member's lock and must equal the quoted one."""
+
+
+@dataclass(frozen=True)
+class TaxCheck:
+    """What assessing a redemption's TDS needs besides the year's redemptions."""
+
+    rules: RedemptionRules
+    has_pan: bool
+
+
+def tds_row_fields(tds: tax.Tds) -> dict[str, object]:
+    """The ``Redemption`` columns that record ``tds``."""
+    return {"tds_paise": tds.tds_paise, "net_paise": tds.net_paise, "tds_mode": tds.mode,
+            "tds_rate_percent": tds.rate_percent, "tds_base_paise": tds.base_paise,
+            "tds_brand_paise": tds.brand_paise}
+
+
+def reassess_tds(session: Session, member: Member, *, check: TaxCheck, fy: str, gross_paise: int, cash: bool,
+                 quoted: tuple[int, int] | None) -> tax.Tds:
+    """The TDS assessed again under the member's lock (taken by the caller).
+
+    Raises:
+        RedemptionRefused: ``redeem.tds_changed`` when it differs from ``quoted`` (TDS, net): another
+            benefit went through since the member saw the summary (e.g. it took the catch-up).
+    """
+    fresh = tax.assess(session, check.rules, member.id, fy=fy, gross_paise=gross_paise, has_pan=check.has_pan,
+                       cash=cash)
+    if quoted is not None and (fresh.tds_paise, fresh.net_paise) != quoted:
+        logger.info("Member %s: TDS changed since the summary (%s -> %s); refused", member.id, quoted,
+                    (fresh.tds_paise, fresh.net_paise))
+        raise RedemptionRefused("redeem.tds_changed")
+    return fresh
 
 
 def start_redemption(session: Session, member: Member, new: NewRedemption) -> Redemption:
     """Hold the points and store the redemption with its idempotency key (caller commits).
 
     Raises:
-        RedemptionRefused: another redemption is in flight, or the balance is too small.
+        RedemptionRefused: another redemption is in flight, the balance is too small, or (with
+            ``tax_check``) the TDS is no longer the quoted one.
     """
     assert member.account_id is not None
     holds = ledger.ensure_system_accounts(session)[ledger.HOLDS].id
     lock_accounts(session, [member.account_id, holds])  # one redemption decision per member at a time
     if open_redemption(session, member.id) is not None:
         raise RedemptionRefused("redeem.in_flight")
+    taxed: dict[str, object] = {
+        "tds_paise": new.tds_paise, "net_paise": new.net_paise, "tds_mode": new.tds_mode,
+        "tds_rate_percent": new.tds_rate_percent, "tds_base_paise": new.tds_base_paise,
+        "tds_brand_paise": new.tds_brand_paise}
+    if new.tax_check is not None:
+        taxed = tds_row_fields(reassess_tds(session, member, check=new.tax_check, fy=new.fy,
+                                            gross_paise=new.gross_paise, cash=True,
+                                            quoted=(new.tds_paise, new.net_paise)))
     row = Redemption(
         member_id=member.id, kind=new.kind, reward_code=new.reward_code, points=new.points,
-        gross_paise=new.gross_paise, tds_paise=new.tds_paise, net_paise=new.net_paise, tds_mode=new.tds_mode,
-        fy=new.fy, status=(S.REVIEW if new.review else S.PENDING).value, provider=new.provider, vpa=new.vpa,
-        holder_name=new.holder_name, attempts=0, updated_at=utcnow(),
+        gross_paise=new.gross_paise, fy=new.fy, status=(S.REVIEW if new.review else S.PENDING).value,
+        provider=new.provider, vpa=new.vpa, holder_name=new.holder_name, attempts=0, updated_at=utcnow(), **taxed,
     )
     session.add(row)
     session.flush()

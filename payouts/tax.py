@@ -1,9 +1,24 @@
 """Section 194R (TDS on business benefits), the financial year, and KYC checks (PAN, names).
 
-194R: benefits given to a member in a financial year (April-March, IST) are added up; once this
-benefit takes the year past the threshold (₹20,000 by default), TDS at the program's rate (a higher
-one without a PAN) is either deducted from the payout or borne by the brand (gross-up:
-tax = value × r / (100 − r), the member gets the full value).
+194R: benefits given to a member in a financial year (April-March, IST) are added up. The
+threshold (₹20,000 by default) decides whether tax applies at all, it is not an exemption
+(CBDT Circular 12/2022): the benefit that takes the year past it is taxed together with every
+earlier benefit of the year not yet taxed (the *catch-up*); later benefits of the year are taxed
+on their own value. The rate is the program's (a higher one without a PAN, section 206AA).
+
+Who bears the tax (``[tds] mode``):
+
+* ``deduct``: cut from the cash payout. When the catch-up is more than the payout can bear, the
+  payout bears what it can (the member still receives ₹1, RazorpayX's smallest payout) and the
+  brand bears the rest, because the whole tax must be deposited by the 7th of the next month
+  whatever the member redeems later. Tax the brand pays for the member is itself a benefit, so
+  that part is grossed up: with ``M`` cut from the payout and ``B`` borne by the brand,
+  ``M + B = rate × (covered value + B)``.
+* ``grossup``: the brand bears all of it (``M = 0``); the member gets the full value.
+
+Vouchers cannot be cut, so their tax (catch-up included) is always borne by the brand, grossed up.
+Every row keeps the value its TDS covers, so ``TDS = rate × (covered value + brand's part)``
+reconciles row by row (within a paisa of rounding).
 """
 
 from __future__ import annotations
@@ -54,12 +69,28 @@ def quarter_bounds(quarter: str) -> tuple[dt.date, dt.date]:
     return start, end
 
 
+NOTHING_GIVEN = (RedemptionStatus.FAILED.value, RedemptionStatus.REVERSED.value)
+"""Statuses of redemptions that gave nothing (excluded from the year's benefits)."""
+
+MIN_PAYOUT_PAISE = 100
+"""The smallest payout RazorpayX makes (₹1): TDS cut from a payout leaves at least this."""
+
+
 def year_benefits(session: Session, member_id: int, fy: str) -> int:
     """Paise of benefits given (or on their way) to the member in financial year ``fy``."""
     value = session.scalar(
         select(func.coalesce(func.sum(Redemption.gross_paise), 0)).where(
-            Redemption.member_id == member_id, Redemption.fy == fy,
-            Redemption.status.not_in([RedemptionStatus.FAILED.value, RedemptionStatus.REVERSED.value]),
+            Redemption.member_id == member_id, Redemption.fy == fy, Redemption.status.not_in(NOTHING_GIVEN),
+        )
+    )
+    return int(value or 0)
+
+
+def year_taxed(session: Session, member_id: int, fy: str) -> int:
+    """Paise of the year's benefits some TDS already covers (each taxed row's own and caught-up value)."""
+    value = session.scalar(
+        select(func.coalesce(func.sum(Redemption.tds_base_paise), 0)).where(
+            Redemption.member_id == member_id, Redemption.fy == fy, Redemption.status.not_in(NOTHING_GIVEN),
         )
     )
     return int(value or 0)
@@ -68,23 +99,65 @@ def year_benefits(session: Session, member_id: int, fy: str) -> int:
 @dataclass(frozen=True)
 class Tds:
     tds_paise: int
+    """The whole tax deposited for this benefit (member's part + brand's part)."""
     net_paise: int
+    """What the member receives."""
     mode: str
-    """``none``, ``deduct`` or ``grossup``."""
+    """``none``, ``deduct`` (all cut from the payout), ``grossup`` (all borne by the brand) or ``split``."""
     rate_percent: int
+    base_paise: int = 0
+    """The benefit value this TDS covers: this benefit plus the year's earlier ones caught up."""
+    caught_up_paise: int = 0
+    """The year's earlier benefits, untaxed until now, that this TDS covers."""
+    brand_paise: int = 0
+    """The part of ``tds_paise`` the brand bears (itself a benefit: the taxed value is base + this)."""
+
+    @property
+    def member_paise(self) -> int:
+        return self.tds_paise - self.brand_paise
+
+    @property
+    def taxed_paise(self) -> int:
+        """The value the rate applies to: ``tds_paise`` = rate × this (within a paisa)."""
+        return self.base_paise + self.brand_paise
 
 
-def compute_tds(rules: RedemptionRules, *, prior_paise: int, gross_paise: int, has_pan: bool) -> Tds:
-    """TDS on a benefit of ``gross_paise`` after ``prior_paise`` of benefits this financial year."""
+def compute_tds(rules: RedemptionRules, *, prior_paise: int, gross_paise: int, has_pan: bool,
+                untaxed_paise: int | None = None, cash: bool = True) -> Tds:
+    """TDS on a benefit of ``gross_paise`` after ``prior_paise`` of benefits this financial year.
+
+    ``untaxed_paise``: the part of ``prior_paise`` no TDS covers yet (default: all of it while the
+    year is within the threshold, none once past it). ``cash``: the benefit is a payout TDS can be
+    cut from (a voucher is not).
+    """
     threshold = rules.tds_threshold_rupees * 100
     if prior_paise + gross_paise <= threshold:
         return Tds(0, gross_paise, "none", 0)
+    if untaxed_paise is None:
+        untaxed_paise = prior_paise if prior_paise <= threshold else 0
+    caught_up = max(0, min(untaxed_paise, prior_paise))
+    base = gross_paise + caught_up
     rate = rules.tds_rate_percent if has_pan else rules.tds_no_pan_rate_percent
-    if rules.tds_mode == "grossup":
-        tds = (gross_paise * rate + (100 - rate) // 2) // (100 - rate)
-        return Tds(tds, gross_paise, "grossup", rate)
-    tds = (gross_paise * rate + 50) // 100
-    return Tds(tds, gross_paise - tds, "deduct", rate)
+    due = (base * rate + 50) // 100
+    capacity = max(0, gross_paise - MIN_PAYOUT_PAISE) if cash and rules.tds_mode == "deduct" else 0
+    if due <= capacity:
+        return Tds(due, gross_paise - due, "deduct", rate, base, caught_up, 0)
+    member = capacity
+    brand = (rate * base - 100 * member + (100 - rate) // 2) // (100 - rate)
+    return Tds(member + brand, gross_paise - member, "split" if member else "grossup", rate, base, caught_up, brand)
+
+
+def assess(session: Session, rules: RedemptionRules, member_id: int, *, fy: str, gross_paise: int, has_pan: bool,
+           cash: bool) -> Tds:
+    """The TDS on a new benefit of ``gross_paise`` to the member, from the year's redemptions.
+
+    Call it under the member's account lock (``storage.locks.lock_accounts``) for the figure that
+    is stored: two redemptions then never both take the same catch-up.
+    """
+    prior = year_benefits(session, member_id, fy)
+    untaxed = max(0, prior - year_taxed(session, member_id, fy))
+    return compute_tds(rules, prior_paise=prior, gross_paise=gross_paise, has_pan=has_pan, untaxed_paise=untaxed,
+                       cash=cash)
 
 
 def normalize_pan(text: str) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
@@ -21,6 +21,9 @@ from storage import ledger
 from storage.base import utcnow
 from storage.locks import lock_accounts
 from storage.models import Member
+
+if TYPE_CHECKING:
+    from payouts.service import TaxCheck
 
 REQUIRED_COLUMNS = ("brand", "value", "code", "pin", "expiry")
 
@@ -103,24 +106,35 @@ def available(session: Session, reward: Reward, today: dt.date) -> int:
 
 
 def redeem_voucher(session: Session, member: Member, reward: Reward, *, fy: str, now: dt.datetime,
-                   tds_paise: int = 0, tds_mode: str = "none") -> tuple[Redemption, Voucher] | None:
-    """Hand out one code and post the points, in the caller's transaction; None when out of stock."""
-    from payouts.service import RedemptionRefused, open_redemption
+                   tax_check: TaxCheck | None = None,
+                   quoted: tuple[int, int] | None = None) -> tuple[Redemption, Voucher] | None:
+    """Hand out one code and post the points, in the caller's transaction; None when out of stock.
+
+    With ``tax_check`` the voucher's 194R TDS (borne by the brand: a voucher cannot be cut) is
+    assessed under the member's lock, catch-up included; ``quoted`` (TDS, net) is what the member
+    was shown, and a different figure refuses the redemption (``redeem.tds_changed``).
+    """
+    from payouts.service import RedemptionRefused, open_redemption, reassess_tds, tds_row_fields
 
     assert member.account_id is not None
     lock_accounts(session, [member.account_id])
     if open_redemption(session, member.id) is not None:
         raise RedemptionRefused("redeem.in_flight")
+    gross = reward.value_rupees * 100
+    taxed: dict[str, object] = {"tds_paise": 0, "net_paise": gross, "tds_mode": "none"}
+    if tax_check is not None:
+        fresh = reassess_tds(session, member, check=tax_check, fy=fy, gross_paise=gross, cash=False,
+                             quoted=quoted)
+        taxed = tds_row_fields(fresh)
     voucher = session.scalar(
-        select(Voucher).where(Voucher.brand == reward.brand, Voucher.value_paise == reward.value_rupees * 100,
+        select(Voucher).where(Voucher.brand == reward.brand, Voucher.value_paise == gross,
                               Voucher.redemption_id.is_(None), Voucher.expires_on >= now.date())
         .order_by(Voucher.expires_on, Voucher.id).limit(1).with_for_update(skip_locked=True))
     if voucher is None:
         return None
     row = Redemption(member_id=member.id, kind="voucher", reward_code=reward.code, points=reward.points,
-                     gross_paise=reward.value_rupees * 100, tds_paise=tds_paise, net_paise=reward.value_rupees * 100,
-                     tds_mode=tds_mode, fy=fy, status=RedemptionStatus.PROCESSED.value, provider="voucher",
-                     attempts=1, updated_at=now, settled_at=now)
+                     gross_paise=gross, fy=fy, status=RedemptionStatus.PROCESSED.value, provider="voucher",
+                     attempts=1, updated_at=now, settled_at=now, **taxed)
     session.add(row)
     session.flush()
     ledger.transfer(session, source=member.account_id, dest=ledger.REDEMPTION, points=reward.points,

@@ -130,7 +130,7 @@ def test_tds_194r_rates_and_report(make_app, standin, rzp, tmp_path: Path) -> No
     rules = RedemptionRules(tds_threshold_rupees=20_000, tds_rate_percent=10, tds_no_pan_rate_percent=20)
     assert tax.compute_tds(rules, prior_paise=1_500_000, gross_paise=500_000, has_pan=True).tds_paise == 0
     crossing = tax.compute_tds(rules, prior_paise=1_800_000, gross_paise=500_000, has_pan=True)
-    assert (crossing.tds_paise, crossing.net_paise, crossing.mode) == (50_000, 450_000, "deduct")
+    assert (crossing.tds_paise, crossing.net_paise, crossing.mode) == (230_000, 270_000, "deduct")  # on ₹23,000
     assert tax.compute_tds(rules, prior_paise=2_500_000, gross_paise=100_000, has_pan=False).tds_paise == 20_000
     grossup = RedemptionRules(tds_mode="grossup")
     g = tax.compute_tds(grossup, prior_paise=2_500_000, gross_paise=90_000, has_pan=True)
@@ -152,12 +152,15 @@ def test_tds_194r_rates_and_report(make_app, standin, rzp, tmp_path: Path) -> No
     for msg in ("redeem", "1", "2000", "1"):
         u.ask(msg)
     summary = u.ask("1")
-    assert "TDS under section 194R (10%" in summary and "−₹200" in summary and "You receive: ₹1,800" in summary
+    # ₹2,100 due (10 % of the year's ₹21,000) on a ₹2,000 payout: ₹1,999 is cut, the brand pays the rest.
+    assert "TDS (section 194R): ₹2,111.22 (10% on this year's ₹21,000 of rewards)" in summary, summary
+    assert "₹1,999 of it is cut from this payout" in summary and "You receive: ₹1" in summary
     u.ask("YES")
     run_jobs(app)
     with sessions(app).begin() as s:
         row = s.scalar(select(Redemption).where(Redemption.status == "processing"))
-        assert (row.gross_paise, row.tds_paise, row.net_paise) == (200_000, 20_000, 180_000)
+        assert (row.gross_paise, row.tds_paise, row.net_paise, row.tds_brand_paise) == (200_000, 211_122, 100,
+                                                                                        11_222)
         notice = service.apply_status(s, row, "processed", utr="UTR0000001")
         assert notice is not None
     assert "Benefits this financial year" in u.ask("balance")
@@ -169,7 +172,8 @@ def test_tds_194r_rates_and_report(make_app, standin, rzp, tmp_path: Path) -> No
     assert res.exit_code == 0, res.output
     lines = out.read_text().splitlines()
     assert lines[0].startswith("member_id,member_name,phone,pan")
-    assert any(",ABCPK1234L," in line and ",2000.00,10,200.00,member,1800.00,UTR0000001," in line for line in lines)
+    assert any(",ABCPK1234L," in line and ",2000.00,19000.00,112.22,21112.22,10,2111.22,1999.00,member+brand,1.00,"
+               "UTR0000001," in line for line in lines)
     assert "quarter must look like" in CliRunner().invoke(main, ["tds", "report", "--quarter", "Q3"],
                                                           env=_env(app, standin, rzp)).output
 
