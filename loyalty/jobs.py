@@ -48,20 +48,33 @@ def recalculate_tiers(app: Any, now: Any = None) -> int:
     return changed
 
 
-def nightly() -> dict[str, Any]:
-    """Tiers, then expiry, then reminders (safe to re-run the same day)."""
+def nightly(day: str | None = None) -> dict[str, Any]:
+    """Tiers, then expiry, then reminders (safe to re-run the same day); records the night as done.
+
+    ``day`` (ISO date, IST) is a night the embedded clock missed, caught up: its expiry is that
+    date's; its reminders are left to today's run.
+    """
+    import datetime as dt
+
     from loyalty.expiry import expire
     from loyalty.reminders import schedule_sends, send_reminders
+    from payouts.schedule import record_night
     from workers.jobs import schedule_send
 
     with app_context() as app:
         now = utcnow()
-        today = now.astimezone(IST).date()
-        result: dict[str, Any] = {"tiers_changed": recalculate_tiers(app, now)}
+        real_today = now.astimezone(IST).date()
+        today = dt.date.fromisoformat(day) if day else real_today
+        result: dict[str, Any] = {"day": today.isoformat(), "tiers_changed": recalculate_tiers(app, now)}
         result["expired"] = expire(sessions(app), app.config["PROGRAM"], today)
-        result["reminders"] = send_reminders(sessions(app), app.config["PROGRAM"], today)
+        # Reminders name the points expiring by a date, so the latest night's run covers a missed one's:
+        # a night caught up late sends none (no burst of repeats).
+        if today >= real_today:
+            result["reminders"] = send_reminders(sessions(app), app.config["PROGRAM"], today)
         with sessions(app)() as session:
             for contact_id in schedule_sends(session):
                 schedule_send(app, contact_id)
+        with sessions(app).begin() as session:
+            record_night(session, today)
         logger.info("Nightly loyalty job: %s", result)
         return result

@@ -10,7 +10,8 @@ Design:
   redemption can never be linked to two payouts.
 * ``PayoutEvent`` stores every webhook once (unique ``event_id``): a redelivery is a no-op.
 * ``Voucher`` is one code in stock; ``redemption_id`` is unique, so a code is handed out once.
-* ``TierState`` and ``ExpiryReminder`` belong to the loyalty rules (tiers, expiry reminders).
+* ``TierState``, ``ExpiryReminder`` and ``NightlyRun`` belong to the loyalty rules (tiers, expiry
+  reminders, the nightly job's completed days).
 """
 
 from __future__ import annotations
@@ -155,3 +156,13 @@ class ExpiryReminder(Base):
     days_before: Mapped[int] = mapped_column(Integer)
     points: Mapped[int] = mapped_column(BigInteger)
     sent_at: Mapped[created_at]
+
+
+class NightlyRun(Base):
+    """One completed nightly loyalty run, by the IST date it ran for (the embedded clock catches up
+    the days without one)."""
+
+    __tablename__ = "nightly_runs"
+
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    done_at: Mapped[created_at]

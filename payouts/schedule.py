@@ -2,7 +2,7 @@
 (tiers, expiry, reminders) at 02:00 IST (20:30 UTC).
 
 ``inaam scheduler`` registers them with RQ's cron scheduler; the embedded clock thread of
-``inaam serve`` calls ``embedded_tick`` once a second.
+``inaam serve`` calls ``embedded_tick`` once a second, which also catches up nights it missed.
 """
 
 from __future__ import annotations
@@ -10,6 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.i18n import IST
 from storage.base import utcnow
 
 RECONCILE_EVERY_SECONDS = 30
@@ -29,7 +33,15 @@ def register_periodic(cron: Any, queue_name: str) -> None:
 NIGHTLY_AT = dt.time(20, 30)
 """02:00 IST in UTC: when the embedded clock runs the nightly job."""
 
-_clock_started: dt.datetime | None = None
+CATCH_UP_DAYS = 7
+"""How many past nights the embedded clock catches up (a process down longer catches up the last week)."""
+RECHECK_EVERY_TICKS = 600
+"""Besides each new 02:00 IST, the clock looks for nights without a completed run this often (a failed
+run is queued again)."""
+MARKER_SECONDS = 3600
+"""A night queued is not queued again for this long (while it waits or runs)."""
+
+_checked_due: dt.datetime | None = None
 
 
 def last_nightly_due(now: dt.datetime) -> dt.datetime:
@@ -38,27 +50,60 @@ def last_nightly_due(now: dt.datetime) -> dt.datetime:
     return today if now >= today else today - dt.timedelta(days=1)
 
 
-def embedded_tick(app: Any, ticks: int, now: dt.datetime | None = None) -> bool:
-    """Once a second from the embedded clock; True when it queued the nightly job.
+def night_of(due: dt.datetime) -> dt.date:
+    """The IST date a 02:00 IST run is for (``due`` in UTC is the evening before)."""
+    return due.astimezone(IST).date()
 
-    The nightly job is queued once for each 02:00 IST the clock lives through, however late its
-    tick comes (a slow tick skips seconds; waiting for exactly 20:30:00 UTC could miss a day). A
-    02:00 IST that passed while the process was down is not caught up here (``inaam scheduler``
-    runs it by cron); the job is safe to run again the same day.
+
+def missed_nights(session: Session, latest: dt.date, *, days: int = CATCH_UP_DAYS) -> list[dt.date]:
+    """IST dates up to ``latest`` (the last 02:00 IST passed) without a completed nightly run, oldest
+    first, within ``days`` and from the first run recorded on; with none recorded (a fresh install),
+    only ``latest``."""
+    from payouts.models import NightlyRun
+
+    first = session.scalar(select(func.min(NightlyRun.day)))
+    if first is None:
+        return [latest]
+    window = [d for d in (latest - dt.timedelta(days=i) for i in range(days - 1, -1, -1)) if d >= first]
+    done = set(session.scalars(select(NightlyRun.day).where(NightlyRun.day >= latest - dt.timedelta(days=days))))
+    return [d for d in window if d not in done]
+
+
+def record_night(session: Session, day: dt.date) -> None:
+    """Mark ``day``'s nightly run complete (idempotent)."""
+    from payouts.models import NightlyRun
+
+    if session.get(NightlyRun, day) is None:
+        session.add(NightlyRun(day=day))
+
+
+def embedded_tick(app: Any, ticks: int, now: dt.datetime | None = None) -> list[dt.date]:
+    """Once a second from the embedded clock; returns the nights it queued the nightly job for.
+
+    At each new 02:00 IST (however late its tick comes: a slow tick skips seconds) and every
+    ``RECHECK_EVERY_TICKS``, the nights of the last ``CATCH_UP_DAYS`` without a completed run
+    (``nightly_runs``) are queued, oldest first, each with its date: a 02:00 IST that passed while
+    the process was down, the machine asleep or the run failed is caught up, not lost. A Redis
+    marker keeps a night queued once while it waits or runs; the job is safe to run again.
     """
-    global _clock_started
+    global _checked_due
+    from storage.db import sessions
     from workers.queue import enqueue
 
     now = now or utcnow()
-    if _clock_started is None:
-        _clock_started = now
     if ticks % RECONCILE_EVERY_SECONDS == 0:
         enqueue(app, "payouts.jobs.reconcile_payouts", job_id="reconcile-payouts")
     due = last_nightly_due(now)
-    if due < _clock_started:
-        return False
-    marker = f"inaam:nightly:{due.date().isoformat()}"
-    if not app.extensions["inaam.redis"].set(marker, "1", nx=True, ex=3 * 24 * 3600):
-        return False
-    enqueue(app, "loyalty.jobs.nightly", job_id=f"loyalty-nightly-{due.date().isoformat()}")
-    return True
+    if due == _checked_due and ticks % RECHECK_EVERY_TICKS:
+        return []
+    _checked_due = due
+    with sessions(app)() as session:
+        nights = missed_nights(session, night_of(due))
+    queued = []
+    for day in nights:
+        marker = f"inaam:nightly:{day.isoformat()}"
+        if not app.extensions["inaam.redis"].set(marker, "1", nx=True, ex=MARKER_SECONDS):
+            continue
+        enqueue(app, "loyalty.jobs.nightly", day.isoformat(), job_id=f"loyalty-nightly-{day.isoformat()}")
+        queued.append(day)
+    return queued

@@ -304,21 +304,41 @@ def test_erasure_removes_upi_and_pan_but_keeps_the_books(make_app, standin, rzp)
         assert ledger.verify(s) == []
 
 
-def test_embedded_clock_runs_the_nightly_job_once_per_night_even_when_ticks_skip(make_app) -> None:  # type: ignore[no-untyped-def]
-    import datetime as dt
-
+def test_embedded_clock_runs_the_nightly_job_once_per_night_and_catches_up_missed_ones(make_app) -> None:  # type: ignore[no-untyped-def]
     from payouts import schedule
+    from payouts.models import NightlyRun
     from workers.queue import get_queue
 
     app = make_app()
-    schedule._clock_started = None
-    start = dt.datetime(2026, 12, 2, 15, 0, tzinfo=dt.UTC)  # 20:30 IST: the night's run is still ahead
-    assert not schedule.embedded_tick(app, 1, start)  # 02:00 IST of today passed before the clock started
+    schedule._checked_due = None
+
+    def queued() -> list[str]:
+        return sorted(j.removeprefix("loyalty-nightly-") for j in get_queue(app).job_ids
+                      if j.startswith("loyalty-nightly"))
+
+    def done() -> list[str]:
+        with sessions(app)() as s:
+            return [d.isoformat() for d in s.scalars(select(NightlyRun.day).order_by(NightlyRun.day))]
+
+    start = dt.datetime(2026, 12, 2, 15, 0, tzinfo=dt.UTC)  # 20:30 IST on 2 December
+    # A fresh install runs the night just passed (02:00 IST, 2 December), once.
+    assert schedule.embedded_tick(app, 1, start) == [dt.date(2026, 12, 2)]
+    assert schedule.embedded_tick(app, 2, start + dt.timedelta(seconds=1)) == []
+    run_jobs(app)
+    assert done() == ["2026-12-02"] and queued() == []
     late = dt.datetime(2026, 12, 2, 20, 30, 1, 700_000, tzinfo=dt.UTC)  # the tick at 20:30:00 was skipped
-    assert schedule.embedded_tick(app, 2, late)
-    assert not schedule.embedded_tick(app, 3, late + dt.timedelta(seconds=1))  # once per night
-    assert not schedule.embedded_tick(app, 4, late + dt.timedelta(hours=23))
-    assert schedule.embedded_tick(app, 5, late + dt.timedelta(days=1, minutes=7))  # the next night
-    nightly = [j for j in get_queue(app).job_ids if j.startswith("loyalty-nightly")]
-    assert sorted(nightly) == ["loyalty-nightly-2026-12-02", "loyalty-nightly-2026-12-03"]
-    schedule._clock_started = None
+    assert schedule.embedded_tick(app, 3, late) == [dt.date(2026, 12, 3)]
+    assert schedule.embedded_tick(app, 4, late + dt.timedelta(seconds=1)) == []  # once per night
+    assert schedule.embedded_tick(app, 5, late + dt.timedelta(hours=23)) == []
+    run_jobs(app)
+    # The process was down (or the machine asleep) for three nights: at the next tick the missed
+    # nights are queued, oldest first, each for its own date, and the recheck finds nothing more.
+    back = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)  # 14:30 IST, 6 December
+    assert schedule.embedded_tick(app, 7, back) == [dt.date(2026, 12, 4), dt.date(2026, 12, 5),
+                                                    dt.date(2026, 12, 6)]
+    assert queued() == ["2026-12-04", "2026-12-05", "2026-12-06"]
+    run_jobs(app)
+    assert done() == ["2026-12-02", "2026-12-03", "2026-12-04", "2026-12-05", "2026-12-06"]
+    app.extensions["inaam.redis"].flushdb()  # the queue markers gone: only the records decide now
+    assert schedule.embedded_tick(app, schedule.RECHECK_EVERY_TICKS, back) == []
+    schedule._checked_due = None
