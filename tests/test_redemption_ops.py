@@ -153,7 +153,7 @@ def test_tds_194r_rates_and_report(make_app, standin, rzp, tmp_path: Path) -> No
         u.ask(msg)
     summary = u.ask("1")
     # ₹2,100 due (10 % of the year's ₹21,000) on a ₹2,000 payout: ₹1,999 is cut, the brand pays the rest.
-    assert "TDS (section 194R): ₹2,111.22 (10% on this year's ₹21,000 of rewards)" in summary, summary
+    assert "TDS (section 194R): ₹2,111.22 (10% on this year's ₹21,000 of rewards, plus the tax" in summary, summary
     assert "₹1,999 of it is cut from this payout" in summary and "You receive: ₹1" in summary
     u.ask("YES")
     run_jobs(app)

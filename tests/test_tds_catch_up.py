@@ -201,6 +201,17 @@ def test_voucher_crossing_without_pan_is_taxed_at_the_higher_rate_on_the_whole(m
     # 20 % of ₹20,300, the brand paying it for the member (the tax it pays is a benefit too: grossed up).
     assert "TDS (section 194R): ₹5,075 (20% on this year's ₹20,300 of rewards" in summary, summary
     assert "paid by Inaam Rewards" in summary and "earlier ₹19,800" in summary
+    # Another benefit goes through between the summary and YES (here: one given by hand): the TDS shown
+    # is no longer the TDS due, so nothing is done and the member is told to look again.
+    _given(app, member_id, 100, fy=tax.financial_year(utcnow()))
+    assert "tax on this redemption changed" in u.ask("1")
+    with sessions(app)() as s:
+        assert s.scalar(select(Voucher).where(Voucher.redemption_id.is_not(None))) is None
+        assert ledger.balance(s, s.get(Member, member_id).account_id) == 5_100  # with the welcome bonus
+    with sessions(app).begin() as s:
+        s.delete(s.scalar(select(Redemption).where(Redemption.gross_paise == 10_000)))
+    u.ask("redeem")
+    assert "₹5,075 (20% on this year's ₹20,300 of rewards" in u.ask("2")
     assert "Code: IOC-0000" in u.ask("1")
     with sessions(app)() as s:
         row = s.scalar(select(Redemption).where(Redemption.kind == "voucher"))
