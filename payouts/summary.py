@@ -40,8 +40,12 @@ def balance_lines(turn: Turn) -> list[str]:
                             date=format_day(turn.lang, paid.settled_at or paid.created_at), utr=paid.utr or "—"))
     fy = tax.financial_year(turn.ctx.now)
     year = tax.year_benefits(turn.session, member.id, fy)
-    lines.append(turn.t("balance.benefits", fy=fy, year=format_rupees(year),
-                            limit=format_rupees(turn.program.redemption.tds_threshold_rupees * 100)))
+    threshold = turn.program.redemption.tds_threshold_rupees * 100
+    if year > threshold:
+        lines.append(turn.t("balance.benefits_over", fy=fy, year=format_rupees(year), limit=format_rupees(threshold),
+                            tds=format_rupees(tax.year_tds(turn.session, member.id, fy))))
+    else:
+        lines.append(turn.t("balance.benefits", fy=fy, year=format_rupees(year), limit=format_rupees(threshold)))
     return lines
 
 

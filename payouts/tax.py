@@ -96,6 +96,16 @@ def year_taxed(session: Session, member_id: int, fy: str) -> int:
     return int(value or 0)
 
 
+def year_tds(session: Session, member_id: int, fy: str) -> int:
+    """Paise of TDS on the member's benefits in financial year ``fy`` (cut from payouts or borne by the brand)."""
+    value = session.scalar(
+        select(func.coalesce(func.sum(Redemption.tds_paise), 0)).where(
+            Redemption.member_id == member_id, Redemption.fy == fy, Redemption.status.not_in(NOTHING_GIVEN),
+        )
+    )
+    return int(value or 0)
+
+
 @dataclass(frozen=True)
 class Tds:
     tds_paise: int

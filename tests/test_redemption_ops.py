@@ -163,7 +163,7 @@ def test_tds_194r_rates_and_report(make_app, standin, rzp, tmp_path: Path) -> No
                                                                                         11_222)
         notice = service.apply_status(s, row, "processed", utr="UTR0000001")
         assert notice is not None
-    assert "Benefits this financial year" in u.ask("balance")
+    assert "₹21,000, past the ₹20,000 TDS limit (section 194R). TDS this year: ₹2,111.22." in u.ask("balance")
     out = tmp_path / "tds.csv"
     today = service.utcnow().astimezone(tax.IST).date()
     quarter = f"{today.year if today.month >= 4 else today.year - 1}Q{((today.month - 4) % 12) // 3 + 1}"

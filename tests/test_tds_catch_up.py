@@ -175,6 +175,7 @@ def test_crossing_redemption_pays_tds_on_the_whole_year(make_app, standin, rzp, 
         row = s.scalar(select(Redemption).where(Redemption.status == "processing"))
         assert (row.tds_paise, row.net_paise, row.tds_base_paise) == (10_000, 90_000, 100_000)
         service.apply_status(s, row, "processed", utr="UTR0000002")
+    assert "₹26,000, past the ₹20,000 TDS limit (section 194R). TDS this year: ₹2,600." in u.ask("balance")
     rows = [r for r in csv.DictReader(io.StringIO(_report(app))) if r["tds_date"]]
     assert [(r["benefit_value_inr"], r["earlier_benefits_covered_inr"], r["taxed_value_inr"], r["tds_inr"],
              r["tds_borne_by"]) for r in rows] == [("10000.00", "15000.00", "25000.00", "2500.00", "member"),
