@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO
 
 from sqlalchemy import select
@@ -37,6 +37,8 @@ class ReportTotals:
     taxed_paise: int
     """Sum of the taxed values: Σ TDS = Σ rate × taxed value."""
     brand_paise: int
+    by_rate: dict[int, tuple[int, int]] = field(default_factory=dict)
+    """{rate: (TDS, taxed value)} in paise: each line reconciles on its own (TDS = rate × taxed value)."""
 
 
 def _inr(paise: int) -> str:
@@ -55,6 +57,7 @@ def write_tds_report(session: Session, out: IO[str], start: dt.date, end: dt.dat
     writer = csv.writer(out)
     writer.writerow(HEADER)
     tds = taxed = brand = 0
+    by_rate: dict[int, tuple[int, int]] = {}
     for red, member, prof in rows:
         covered = red.tds_base_paise + red.tds_brand_paise if red.tds_paise else 0
         earlier = max(0, red.tds_base_paise - red.gross_paise) if red.tds_paise else 0
@@ -69,4 +72,7 @@ def write_tds_report(session: Session, out: IO[str], start: dt.date, end: dt.dat
         tds += red.tds_paise
         taxed += covered
         brand += red.tds_brand_paise
-    return ReportTotals(len(rows), tds, taxed, brand)
+        if red.tds_paise:
+            was = by_rate.get(red.tds_rate_percent, (0, 0))
+            by_rate[red.tds_rate_percent] = (was[0] + red.tds_paise, was[1] + covered)
+    return ReportTotals(len(rows), tds, taxed, brand, dict(sorted(by_rate.items())))

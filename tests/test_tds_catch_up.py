@@ -102,6 +102,8 @@ def _report(app: Any) -> str:
     assert totals.rows == len(rows)
     assert totals.tds_paise == sum(round(float(r["tds_inr"]) * 100) for r in rows)
     assert totals.taxed_paise == sum(round(float(r["taxed_value_inr"]) * 100) for r in rows)
+    for rate, (tds_paise, taxed_paise) in totals.by_rate.items():  # each rate's line reconciles on its own
+        assert abs(tds_paise * 100 - rate * taxed_paise) <= 100 * len(rows)
     return text
 
 
@@ -187,7 +189,7 @@ def test_crossing_redemption_pays_tds_on_the_whole_year(make_app, standin, rzp, 
     env = app_environ(app.config["DATABASE_URL"], standin.url, **payout_env(rzp), REDIS_URL="")
     res = CliRunner().invoke(main, ["tds", "report", "--quarter", quarter, "--out", str(out)], env=env)
     assert res.exit_code == 0, res.output
-    assert "TDS ₹2,600 on a taxed value of ₹26,000" in res.output
+    assert "TDS ₹2,600 on a taxed value of ₹26,000" in res.output and "10%: TDS ₹2,600 on ₹26,000" in res.output
     _reconciles(out.read_text())
 
 
