@@ -176,6 +176,8 @@ def tds_report(quarter: str, out: Path | None) -> None:
     click.echo(f"{totals.rows} benefit(s) from {start} to {end - dt.timedelta(days=1)}, "
                f"TDS {format_rupees(totals.tds_paise)} on a taxed value of {format_rupees(totals.taxed_paise)} "
                f"(brand bore {format_rupees(totals.brand_paise)}): {out}")
+    if totals.reversed_rows:
+        click.echo(f"  {totals.reversed_rows} payout(s) reversed after payment: listed, not in the totals")
     for rate, (tds_paise, taxed_paise) in totals.by_rate.items():
         click.echo(f"  {rate}%: TDS {format_rupees(tds_paise)} on {format_rupees(taxed_paise)}")
 

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import IO
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.i18n import IST
@@ -24,8 +24,10 @@ from storage.models import Member
 HEADER = ["member_id", "member_name", "phone", "pan", "pan_name", "financial_year", "redemption", "kind",
           "benefit_value_inr", "earlier_benefits_covered_inr", "tds_borne_by_brand_inr", "taxed_value_inr",
           "tds_rate_percent", "tds_inr", "tds_from_member_inr", "tds_borne_by", "paid_to_member_inr", "utr",
-          "benefit_date", "tds_date"]
-"""``taxed_value_inr`` = benefit + earlier benefits covered + TDS borne by the brand."""
+          "benefit_date", "tds_date", "status", "reversed_date"]
+"""``taxed_value_inr`` = benefit + earlier benefits covered + TDS borne by the brand. A payout the bank
+reversed after it was paid is listed (``status`` ``reversed``, with the date) but left out of the totals:
+the benefit was not given, and its TDS is for the accountant to correct."""
 
 BORNE_BY = {"deduct": "member", "grossup": "brand", "split": "member+brand"}
 
@@ -38,6 +40,7 @@ class ReportTotals:
     """Sum of the taxed values: Σ TDS = Σ rate × taxed value."""
     brand_paise: int
     by_rate: dict[int, tuple[int, int]] = field(default_factory=dict)
+    reversed_rows: int = 0
     """{rate: (TDS, taxed value)} in paise: each line reconciles on its own (TDS = rate × taxed value)."""
 
 
@@ -52,13 +55,18 @@ def write_tds_report(session: Session, out: IO[str], start: dt.date, end: dt.dat
     rows = session.execute(
         select(Redemption, Member, PayoutProfile).join(Member, Member.id == Redemption.member_id)
         .outerjoin(PayoutProfile, PayoutProfile.member_id == Member.id)
-        .where(Redemption.status == RedemptionStatus.PROCESSED.value, Redemption.settled_at >= lo,
-               Redemption.settled_at < hi).order_by(Redemption.settled_at, Redemption.id)).all()
+        .where(or_(Redemption.status == RedemptionStatus.PROCESSED.value,
+                   and_(Redemption.status == RedemptionStatus.REVERSED.value,
+                        Redemption.reversal_transfer_id.is_not(None))),
+               Redemption.settled_at >= lo, Redemption.settled_at < hi)
+        .order_by(Redemption.settled_at, Redemption.id)).all()
     writer = csv.writer(out)
     writer.writerow(HEADER)
     tds = taxed = brand = 0
     by_rate: dict[int, tuple[int, int]] = {}
+    reversed_rows = 0
     for red, member, prof in rows:
+        reversed_ = red.status == RedemptionStatus.REVERSED.value
         covered = red.tds_base_paise + red.tds_brand_paise if red.tds_paise else 0
         earlier = max(0, red.tds_base_paise - red.gross_paise) if red.tds_paise else 0
         day = (red.settled_at or red.created_at).astimezone(IST).date().isoformat()
@@ -67,12 +75,16 @@ def write_tds_report(session: Session, out: IO[str], start: dt.date, end: dt.dat
             (prof.pan_name if prof else "") or "", red.fy, f"rdm-{red.id}", red.kind, _inr(red.gross_paise),
             _inr(earlier), _inr(red.tds_brand_paise), _inr(covered), red.tds_rate_percent if red.tds_paise else 0,
             _inr(red.tds_paise), _inr(red.tds_paise - red.tds_brand_paise), BORNE_BY.get(red.tds_mode, ""),
-            _inr(red.net_paise), red.utr or "", day, day if red.tds_paise else "",
+            _inr(red.net_paise), red.utr or "", day, day if red.tds_paise else "", red.status,
+            (red.updated_at or red.settled_at).astimezone(IST).date().isoformat() if reversed_ else "",
         ])
+        if reversed_:
+            reversed_rows += 1
+            continue
         tds += red.tds_paise
         taxed += covered
         brand += red.tds_brand_paise
         if red.tds_paise:
             was = by_rate.get(red.tds_rate_percent, (0, 0))
             by_rate[red.tds_rate_percent] = (was[0] + red.tds_paise, was[1] + covered)
-    return ReportTotals(len(rows), tds, taxed, brand, dict(sorted(by_rate.items())))
+    return ReportTotals(len(rows), tds, taxed, brand, dict(sorted(by_rate.items())), reversed_rows)

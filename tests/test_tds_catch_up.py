@@ -100,8 +100,10 @@ def _report(app: Any) -> str:
     text = out.getvalue()
     rows = _reconciles(text)
     assert totals.rows == len(rows)
-    assert totals.tds_paise == sum(round(float(r["tds_inr"]) * 100) for r in rows)
-    assert totals.taxed_paise == sum(round(float(r["taxed_value_inr"]) * 100) for r in rows)
+    given = [r for r in rows if r["status"] == "processed"]
+    assert totals.reversed_rows == len(rows) - len(given)
+    assert totals.tds_paise == sum(round(float(r["tds_inr"]) * 100) for r in given)
+    assert totals.taxed_paise == sum(round(float(r["taxed_value_inr"]) * 100) for r in given)
     for rate, (tds_paise, taxed_paise) in totals.by_rate.items():  # each rate's line reconciles on its own
         assert abs(tds_paise * 100 - rate * taxed_paise) <= 100 * len(rows)
     return text
@@ -309,3 +311,28 @@ def test_concurrent_redemptions_take_the_catch_up_once(app) -> None:  # type: ig
         assert ledger.balance(s, s.get(Member, member_id).account_id) == 10_000 - 2 * reward.points
         assert ledger.verify(s) == []
     _report(app)
+
+
+def test_a_crossing_payout_reversed_after_payment_frees_the_catch_up_and_is_flagged(app) -> None:  # type: ignore[no-untyped-def]
+    member_id = _member(app, 100)
+    fy = tax.financial_year(utcnow())
+    _given(app, member_id, 15_000, fy=fy)
+    with sessions(app)() as s:
+        crossing = tax.assess(s, RULES, member_id, fy=fy, gross_paise=1_000_000, has_pan=True, cash=True)
+    _given(app, member_id, 10_000, fy=fy, tds=crossing)
+    with sessions(app).begin() as s:  # the bank reversed it after it was paid: the points came back
+        member = s.get(Member, member_id)
+        back = ledger.transfer(s, source=ledger.ISSUANCE, dest=member.account_id, points=40_000, reason="reversal",
+                               idempotency_key="reverse-test")
+        row = s.scalar(select(Redemption).where(Redemption.gross_paise == 1_000_000))
+        row.status, row.reversal_transfer_id, row.updated_at = "reversed", back.id, utcnow()
+    with sessions(app)() as s:  # that benefit was not given: the next one takes the catch-up
+        again = tax.assess(s, RULES, member_id, fy=fy, gross_paise=1_000_000, has_pan=True, cash=True)
+    assert (again.tds_paise, again.caught_up_paise) == (250_000, 1_500_000)
+    out = io.StringIO()
+    with sessions(app)() as s:
+        totals = write_tds_report(s, out, dt.date(2000, 1, 1), dt.date(2100, 1, 1))
+    rows = _reconciles(out.getvalue())
+    [flagged] = [r for r in rows if r["status"] == "reversed"]
+    assert flagged["tds_inr"] == "2500.00" and flagged["reversed_date"]
+    assert (totals.rows, totals.reversed_rows, totals.tds_paise, totals.taxed_paise) == (2, 1, 0, 0)
