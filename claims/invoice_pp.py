@@ -29,6 +29,12 @@ logger = logging.getLogger(__name__)
 PP_WEAK_SCORE = 80.0
 """PP-OCR line scores (0-100) under which the tokens of the line count as weak for the field parser."""
 
+CONFIRM_PP_SCORE = 90.0
+"""PP-OCR line score (0-100) a field's line needs before Tesseract's reading of it can confirm it."""
+
+CONFIRM_TESS_CONF = 80.0
+"""Tesseract word confidence (0-100) a word needs to count in its confirming reading."""
+
 _DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 _NOISE_ZEROS = re.compile(r"0{4,}")
 _FOREIGN = re.compile(r"[^\x20-\x7E₹\u00A0-\u00FF]")
@@ -157,7 +163,9 @@ def tesseract_reads(page: PpPage, word: ocr.Word, name: str, value: str | int) -
     box = (int(word.left - pad), int(word.top - pad), int(word.right + pad), int(word.bottom + pad))
     lang = ocr.DEFAULT_LANG if page.hindi else "eng"
     reads = regions.read_regions(page.gray, [box, box], lang=lang, binary=[False, True])
-    texts = [tidy(ocr.layout_text(words)) for words in reads]
+    # only words Tesseract itself is sure of: the engines see the same blurred pixels, and a digit both
+    # misread alike (6 as 5) must not count as agreement
+    texts = [tidy(ocr.layout_text([w for w in words if w.conf >= CONFIRM_TESS_CONF])) for words in reads]
     logger.debug("Tesseract reads %s as %r", name, texts)
     return any(value_in(name, value, text) for text in texts)
 
@@ -177,7 +185,9 @@ def confirm(pages: list[PpPage], fields: InvoiceFields, today: date) -> None:
             continue
         page = pages[where[0]]
         word = _value_word(page, where[1], name, f.value)
-        if word is not None:
+        if word is not None and word.conf < CONFIRM_PP_SCORE:
+            agreed = False  # PP-OCR itself unsure of the line: nothing to confirm
+        elif word is not None:
             agreed = tesseract_reads(page, word, name, f.value)
         else:
             lang = ocr.DEFAULT_LANG if page.hindi else "eng"

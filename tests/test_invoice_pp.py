@@ -73,3 +73,14 @@ def test_amounts_and_dates_as_pp_ocr_prints_them() -> None:
     assert [a.paise for a in find_amounts("Total Rs.1,03,238.00")] == [10323800]
     assert find_dates("Date : 17-0ct-26")[0].value == date(2026, 10, 17)
     assert extract_fields("Dt:02.10.202614:49", today=date(2026, 11, 23)).invoice_date.value == "2026-10-02"
+
+
+def test_a_line_pp_ocr_itself_doubts_is_never_confirmed() -> None:
+    from claims.invoice_pp import PpPage, confirm
+    from claims.vision.ocr import Word
+
+    gray = _page()
+    words = [Word("Invoice No. VTC/26-27/2091", 30, 100, 500, 130, 85.0, (3, 0))]
+    fields = extract_fields("Invoice No. VTC/26-27/2091", today=date(2026, 11, 23), from_ocr=True)
+    confirm([PpPage(words, gray, False)], fields, date(2026, 11, 23))
+    assert fields.invoice_number.value == "VTC/26-27/2091" and "invoice_number" not in fields.agreed
