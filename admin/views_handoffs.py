@@ -19,11 +19,10 @@ from admin.auth import requires
 from admin.views_claims import explain
 from admin.web import Column, actor, bp, db, ip, mask_phone, render, send_soon, table
 from content.window import in_window, window_ends
-from handoff.service import HandoffError, close, invite, reply, show_handoff
+from handoff.service import HandoffError, close, inbox_query, invite, reply, show_handoff
 from storage.admin_models import AuditEntry
 from storage.base import utcnow
 from storage.messaging_models import Handoff, HandoffStatus
-from storage.models import Contact, Member
 
 COLUMNS = [Column("id", "Handoff", "num"), Column("name", "Member"), Column("phone", "Phone"),
            Column("reason", "Reason"), Column("claim", "Claim"), Column("opened_at", "Since", "time"),
@@ -72,12 +71,7 @@ def _row(r: Any) -> dict[str, Any]:
 @requires("handoffs")
 def handoffs() -> Response | str:
     status = request.args.get("status", HandoffStatus.OPEN.value)
-    stmt = (select(Handoff, Contact, Member).join(Contact, Contact.id == Handoff.contact_id)
-            .outerjoin(Member, Member.id == Handoff.member_id))
-    if status in {s.value for s in HandoffStatus}:
-        stmt = stmt.where(Handoff.status == status)
-    # Open ones oldest first (who has waited longest); closed ones newest first.
-    stmt = stmt.order_by(Handoff.id if status == HandoffStatus.OPEN.value else Handoff.id.desc())
+    stmt = inbox_query(status if status in {s.value for s in HandoffStatus} else None)
     result = table(db(), stmt, _row, COLUMNS, "handoffs.csv")
     if isinstance(result, Response):
         return result

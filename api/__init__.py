@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    import api.views_messaging  # noqa: F401  (campaign and handoff routes on the same blueprint)
     from api.views import bp
 
     app.register_blueprint(bp)

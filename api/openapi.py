@@ -95,16 +95,22 @@ def _op(summary: str, responses: dict[str, Any], *, params: list[dict[str, Any]]
 
 def document(server: str = "") -> dict[str, Any]:
     """The OpenAPI 3.1 document."""
+    from api import openapi_messaging
+
     text = {"type": "string", "minLength": 1, "maxLength": 255}
+    messaging = openapi_messaging.paths(_op, _json, _ref, _page_of, _PAGING, _IDEMPOTENCY)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Inaam loyalty API", "version": "1.0.0",
-                 "description": "Members, balances, statements, claims, coupon batches, adjustments, block/unblock "
-                                "and DPDP erasure. "
+                 "description": "Members, balances, statements, claims, coupon batches, adjustments, block/unblock, "
+                                "DPDP erasure, broadcast campaigns (create, preview, send or schedule, pause, "
+                                "resume, cancel, delivery report) and the handoff inbox (conversations handed to "
+                                "a person: read, reply inside the 24-hour window, invite outside it, close). "
                                 "Authenticate with 'Authorization: Bearer <token>' (tokens are created by an admin "
                                 "in the console; scopes read and write)."},
         "servers": [{"url": (server or "") + "/api/v1"}],
-        "components": {"schemas": SCHEMAS, "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {"schemas": {**SCHEMAS, **openapi_messaging.SCHEMAS},
+                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearer": []}],
         "paths": {
             "/members": {"get": _op("Search members", {"200": _json(_page_of("Member"))}, params=[
@@ -169,5 +175,6 @@ def document(server: str = "") -> dict[str, Any]:
                 "Void a batch (unclaimed codes stop earning)", {"200": _json(_ref("Batch"))}, params=[_BATCH_ID],
                 scope="write", errors=("401", "404", "422"),
                 body={"type": "object", "required": ["reason"], "properties": {"reason": text}})},
+            **messaging,
         },
     }

@@ -30,7 +30,9 @@ class CampaignError(ValueError):
 
 def get_campaign(session: Session, campaign_id: int, *, lock: bool = False) -> Campaign:
     query = select(Campaign).where(Campaign.id == campaign_id)
-    campaign = session.scalar(query.with_for_update() if lock else query)
+    if lock:  # the locked row's state, even if the session loaded the campaign before the lock
+        query = query.with_for_update().execution_options(populate_existing=True)
+    campaign = session.scalar(query)
     if campaign is None:
         raise CampaignError(f"no campaign {campaign_id}")
     return campaign

@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from bot.i18n import format_number
@@ -31,7 +31,15 @@ HISTORY = 30
 
 
 class HandoffError(ValueError):
-    """Raised when an operation does not fit the handoff (unknown, closed, outside the window)."""
+    """Raised when an operation does not fit the handoff (unknown, closed, outside the window).
+
+    ``code`` says which (``not_found``, ``closed``, ``empty``, ``window_closed``, ``window_open``), so
+    the API can answer 404/409/422 without parsing the sentence.
+    """
+
+    def __init__(self, message: str, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def active_handoff(session: Session, contact_id: int) -> Handoff | None:
@@ -73,9 +81,11 @@ def latest_claim_ref(session: Session, member_id: int) -> str | None:
 
 def _get(session: Session, handoff_id: int, *, lock: bool = False) -> Handoff:
     query = select(Handoff).where(Handoff.id == handoff_id)
-    handoff = session.scalar(query.with_for_update() if lock else query)
+    if lock:  # the locked row's state, even if the session loaded the handoff before the lock
+        query = query.with_for_update().execution_options(populate_existing=True)
+    handoff = session.scalar(query)
     if handoff is None:
-        raise HandoffError(f"no handoff {handoff_id}")
+        raise HandoffError(f"no handoff {handoff_id}", "not_found")
     return handoff
 
 
@@ -83,20 +93,31 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def list_handoffs(session: Session, *, status: str | None = HandoffStatus.OPEN.value, limit: int = 50
-                  ) -> list[dict[str, Any]]:
-    """The inbox: handoffs (open ones by default), oldest first, with who and why."""
+def inbox_query(status: str | None = HandoffStatus.OPEN.value) -> Select[Any]:
+    """SELECT (Handoff, Contact, Member) of the inbox: open ones oldest first (who waited longest),
+    others newest first."""
     query = select(Handoff, Contact, Member).join(Contact, Contact.id == Handoff.contact_id).outerjoin(
         Member, Member.id == Handoff.member_id)
     if status:
         query = query.where(Handoff.status == status)
-    rows = session.execute(query.order_by(Handoff.id).limit(limit)).all()
-    now = utcnow()
-    return [{
+    return query.order_by(Handoff.id if status == HandoffStatus.OPEN.value else Handoff.id.desc())
+
+
+def inbox_row(row: Any, now: dt.datetime | None = None) -> dict[str, Any]:
+    """One inbox line (phone masked) from a row of ``inbox_query``."""
+    h, c, m = row
+    return {
         "id": h.id, "status": h.status, "reason": h.reason, "claim": h.claim_ref,
         "name": m.name if m else c.profile_name, "phone": mask_phone(c.phone), "lang": c.lang,
-        "opened_at": _iso(h.opened_at), "in_window": in_window(c, now), "agent": h.agent,
-    } for h, c, m in rows]
+        "opened_at": _iso(h.opened_at), "in_window": in_window(c, now or utcnow()), "agent": h.agent,
+    }
+
+
+def list_handoffs(session: Session, *, status: str | None = HandoffStatus.OPEN.value, limit: int = 50
+                  ) -> list[dict[str, Any]]:
+    """The inbox: handoffs (open ones by default), with who and why."""
+    now = utcnow()
+    return [inbox_row(row, now) for row in session.execute(inbox_query(status).limit(limit)).all()]
 
 
 def show_handoff(session: Session, handoff_id: int, *, history: int = HISTORY) -> dict[str, Any]:
@@ -123,6 +144,7 @@ def show_handoff(session: Session, handoff_id: int, *, history: int = HISTORY) -
         balance = ledger.balance(session, member.account_id) if member.account_id else 0
         profile = {"member_id": member.id, "name": member.name, "phone": member.phone, "role": member.role,
                    "pin_code": member.pin_code, "lang": member.lang, "balance": format_number(balance),
+                   "points": balance,
                    "enrolled": _iso(member.created_at)}
         for row in session.scalars(select(CouponRedemption).where(CouponRedemption.member_id == member.id)
                                    .order_by(CouponRedemption.id.desc()).limit(10)):
@@ -154,15 +176,15 @@ def reply(session: Session, handoff_id: int, text: str, *, agent: str) -> Outbou
     """
     text = text.strip()
     if not text:
-        raise HandoffError("the reply is empty")
+        raise HandoffError("the reply is empty", "empty")
     handoff = _get(session, handoff_id, lock=True)
     if handoff.status != HandoffStatus.OPEN.value:
-        raise HandoffError(f"handoff {handoff_id} is closed")
+        raise HandoffError(f"handoff {handoff_id} is closed", "closed")
     contact = session.get(Contact, handoff.contact_id)
     assert contact is not None
     if not in_window(contact, utcnow()):
         raise HandoffError("the member's 24-hour window is closed: WhatsApp only delivers templates now; "
-                           "close the handoff or wait for the member to write")
+                           "close the handoff or wait for the member to write", "window_closed")
     rows = queue_reply(session, contact, [("handoff.agent", text)], agent=agent[:80])
     handoff.agent = agent[:80]
     handoff.last_activity_at = utcnow()
@@ -192,11 +214,11 @@ def invite(session: Session, handoff_id: int, *, agent: str) -> OutboundMessage:
     """
     handoff = _get(session, handoff_id, lock=True)
     if handoff.status != HandoffStatus.OPEN.value:
-        raise HandoffError(f"handoff {handoff_id} is closed")
+        raise HandoffError(f"handoff {handoff_id} is closed", "closed")
     contact = session.get(Contact, handoff.contact_id)
     assert contact is not None
     if in_window(contact, utcnow()):
-        raise HandoffError("the member's window is open: write your reply instead")
+        raise HandoffError("the member's window is open: write your reply instead", "window_open")
     member = session.get(Member, handoff.member_id) if handoff.member_id else None
     name = _first_name(member, contact)
     row = queue_template(session, contact, INVITE_TEMPLATE, {"name": name},
@@ -211,7 +233,7 @@ def close(session: Session, handoff_id: int, *, by: str, timed_out: bool = False
     """Give the conversation back to the bot and tell the member."""
     handoff = _get(session, handoff_id, lock=True)
     if handoff.status != HandoffStatus.OPEN.value:
-        raise HandoffError(f"handoff {handoff_id} is already closed")
+        raise HandoffError(f"handoff {handoff_id} is already closed", "closed")
     handoff.status, handoff.closed_at, handoff.closed_by = HandoffStatus.CLOSED.value, utcnow(), by[:80]
     contact = session.get(Contact, handoff.contact_id)
     assert contact is not None
