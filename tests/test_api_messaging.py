@@ -16,7 +16,7 @@ from storage.base import utcnow
 from storage.db import sessions
 from storage.messaging_models import Campaign, Handoff
 from storage.models import Contact, OutboundMessage
-from tests.adminkit import SQLITE_ONLY, quick_member
+from tests.adminkit import POSTGRES_ONLY, SQLITE_ONLY, quick_member
 from tests.botkit import run_jobs
 from tests.campaignkit import Seed, seed
 from tests.test_api import token_for
@@ -258,3 +258,46 @@ def test_outside_the_window_a_reply_is_refused_and_the_invite_template_goes(app,
     run_jobs(app)
     assert user.replies() == ["Ji, credit ho gaya."]
     assert [a for _, a, _ in _audit(app)] == ["handoff.invite", "handoff.reply"]
+
+
+def _at_once(app, requests: list[tuple[str, dict, dict[str, str]]]) -> list[tuple[int, dict]]:
+    """Send the requests (path, JSON body, headers) at the same moment from separate clients."""
+    import threading
+
+    barrier = threading.Barrier(len(requests))
+    answers: list[tuple[int, dict]] = []
+
+    def post(path: str, body: dict, headers: dict[str, str]) -> None:
+        client = app.test_client()
+        barrier.wait()
+        resp = client.post(path, json=body, headers=headers)
+        answers.append((resp.status_code, resp.json))
+
+    threads = [threading.Thread(target=post, args=r) for r in requests]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return answers
+
+
+@POSTGRES_ONLY  # where simultaneous requests really overlap
+def test_simultaneous_retries_with_one_key_act_once(app, user, standin) -> None:
+    quick_member(app, user.phone)
+    user.ask("talk to a person")
+    user.replies()
+    with sessions(app)() as db:
+        hid = db.scalar(select(Handoff.id))
+    auth = _auth(app)
+    reply = (f"/api/v1/handoffs/{hid}/reply", {"text": "Ji, dekh rahe hain."}, {**auth, "Idempotency-Key": "r"})
+    answers = _at_once(app, [reply] * 3)
+    assert [code for code, _ in answers] == [201] * 3 and len({str(body) for _, body in answers}) == 1
+    run_jobs(app)
+    assert user.replies() == ["Ji, dekh rahe hain."]
+    create = ("/api/v1/campaigns", {"name": "Once", "text": "Namaste {name}", "outside_window": "skip"},
+              {**auth, "Idempotency-Key": "c"})
+    answers = _at_once(app, [create] * 3)
+    assert [code for code, _ in answers] == [201] * 3 and len({body["id"] for _, body in answers}) == 1
+    with sessions(app)() as db:
+        assert db.scalar(select(func.count()).select_from(Campaign)) == 1
+    assert [a for _, a, _ in _audit(app)] == ["handoff.reply", "campaign.create"]
