@@ -25,6 +25,8 @@ _LISTS = {"roles": (20, 40), "langs": (10, 10), "pin_prefixes": (50, 6), "cities
 _STRINGS = {"tier": 40, "rep": 20, "claimed_sku": 40, "not_claimed_sku": 40}
 _INTS = {"active_days": MAX_DAYS, "inactive_days": MAX_DAYS, "balance_above": MAX_POINTS,
          "balance_below": MAX_POINTS}
+ALIASES = {"role": "roles", "lang": "langs", "pin_prefix": "pin_prefixes", "city": "cities"}
+"""The CLI's option names (``--role``, ``--lang``…) accepted for the list filters."""
 FIELDS = ("name", "filters", "template", "text", "outside_window", "variables", "bonus_points", "bonus_days",
           "rate_per_second")
 
@@ -62,6 +64,12 @@ def filters_from(data: Any) -> Filters:
         return Filters()
     if not isinstance(data, dict):
         raise invalid("filters must be an object")
+    data = dict(data)
+    for alias, key in ALIASES.items():
+        if alias in data:
+            if data.get(key) is not None:
+                raise invalid(f"give filters.{key} or filters.{alias}, not both")
+            data[key] = data.pop(alias)
     unknown = sorted(set(data) - set(_LISTS) - set(_STRINGS) - set(_INTS))
     if unknown:
         raise invalid(f"unknown filter(s): {', '.join(unknown)}; filters: "

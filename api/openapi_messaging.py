@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from api.campaign_input import MAX_BONUS, MAX_DAYS, MAX_POINTS, MAX_RATE, MAX_TEXT
+from api.campaign_input import ALIASES, MAX_BONUS, MAX_DAYS, MAX_POINTS, MAX_RATE, MAX_TEXT
 from storage.messaging_models import CampaignStatus
 
 _NULL_STR = {"type": ["string", "null"]}
@@ -39,6 +39,9 @@ FILTERS: dict[str, Any] = {
         "not_claimed_sku": {"type": ["string", "null"], "maxLength": 40},
     },
 }
+FILTERS["properties"].update({
+    alias: {**FILTERS["properties"][key], "description": f"the same as {key} (the CLI's --{alias.replace('_', '-')})"}
+    for alias, key in ALIASES.items()})
 
 SCHEMAS: dict[str, Any] = {
     "CampaignFilters": FILTERS,

@@ -122,6 +122,7 @@ def test_bad_campaign_input_gets_a_clear_4xx_and_saves_nothing(app) -> None:
         ({**CREATE, "bonus_points": -5}, "bonus_points"),
         ({**CREATE, "rate_per_second": 0}, "rate_per_second"),
         ({**CREATE, "colour": "red"}, "unknown field"),
+        ({**CREATE, "filters": {"role": "mason", "roles": ["contractor"]}}, "not both"),
     ]
     for index, (body, words) in enumerate(bad):
         resp = client.post("/api/v1/campaigns", json=body, headers={**auth, "Idempotency-Key": f"bad-{index}"})
@@ -135,6 +136,11 @@ def test_bad_campaign_input_gets_a_clear_4xx_and_saves_nothing(app) -> None:
                                                   "outside_window": "skip", "filters": {"langs": "hi"}},
                        headers={**auth, "Idempotency-Key": "ok"})
     assert skip.status_code == 201 and skip.json["filters"] == {"langs": ["hi"]} and skip.json["template"] is None
+    cli_names = {"role": ["contractor"], "lang": "hi", "pin_prefix": ["226"], "city": ["Lucknow"], "inactive_days": 30}
+    named = client.post("/api/v1/campaigns", json={**CREATE, "filters": cli_names},
+                        headers={**auth, "Idempotency-Key": "cli"})
+    assert named.status_code == 201 and named.json["filters"] == {
+        "roles": ["contractor"], "langs": ["hi"], "pin_prefixes": ["226"], "cities": ["Lucknow"], "inactive_days": 30}
 
 
 @SQLITE_ONLY
