@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.cli import main
 from bot.program import load_program
@@ -17,7 +17,7 @@ from payouts.models import PayoutProfile, Redemption, Voucher
 from payouts.rules import RedemptionRules
 from storage import ledger
 from storage.db import sessions
-from storage.models import Member
+from storage.models import Contact, Member
 from tests.botkit import WhatsAppUser, app_environ, run_jobs
 from tests.payoutkit import payout_env, razorpayx
 
@@ -257,16 +257,78 @@ def test_expiry_reminders_go_out_once_as_templates(make_app, standin, rzp, monke
         contact = s.scalar(select(Contact).where(Contact.member_id == member_id))
         contact.last_inbound_at = service.utcnow() - dt.timedelta(hours=30)  # outside the 24-hour window
         contact_id = contact.id
-    assert send_reminders(sessions(app), program, today) == {30: 1, 7: 1, 1: 0}
+    # the points expire in 6 days: the 7-day step speaks (the 30-day one is marked told with it)
+    assert send_reminders(sessions(app), program, today) == {30: 0, 7: 1, 1: 0}
     assert send_reminders(sessions(app), program, today) == {30: 0, 7: 0, 1: 0}
     schedule_send(app, contact_id)
     run_jobs(app)
     sent = [m for m in standin.messages(to=f"whatsapp:{u.phone}")  # templates, not enrollment's buttons
             if m["content_sid"] and "twilio/text" in (m["content_types"] or {})]
-    assert len(sent) == 2
+    assert len(sent) == 1
     variables = json.loads(sent[-1]["content_variables"])
     assert variables["1"] == "Ramesh Kumar" and variables["2"] == "1,234"
+    from bot.i18n import format_day
+
+    assert variables["3"] == format_day("en", today + dt.timedelta(days=6))  # expires on X+1, 24 months on
     assert all(m["window_error"] is None for m in sent)
+
+
+def test_expiry_reminders_night_by_night_name_the_true_date_and_never_nag(make_app, standin, rzp,
+                                                                          monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Points earned on one day: reminders exactly 30, 7 and 1 day before, each naming that day. Points
+    earned on 40 days in a row: at most one reminder a night, the 30- and 7-day steps quiet within
+    their windows."""
+    import storage.ledger_core as core
+    from loyalty.expiry import months_before
+    from loyalty.reminders import send_reminders
+    from storage.models import OutboundMessage
+
+    app = make_app(**payout_env(rzp))
+    program = load_program()
+    months = program.redemption.expiry_months
+    u = WhatsAppUser(client=app.test_client(), standin=standin, app=app)
+    once = _enroll(u, app, 0)
+    u2 = WhatsAppUser(client=app.test_client(), standin=standin, app=app, phone="+919812345999")
+    daily = _enroll(u2, app, 1)
+    start = dt.date(2027, 1, 1)  # the first night simulated
+    expires = start + dt.timedelta(days=35)
+
+    def earn(member_id: int, on: dt.date, points: int, key: str) -> None:
+        at = dt.datetime.combine(on, dt.time(12), tax.IST)
+        monkeypatch.setattr(core, "utcnow", lambda: at.astimezone(dt.UTC))
+        with sessions(app).begin() as s:
+            m = s.get(Member, member_id)
+            ledger.transfer(s, source=ledger.ISSUANCE, dest=m.account_id, points=points, reason="qr_claim",
+                            idempotency_key=key)
+        monkeypatch.undo()
+
+    earn(once, months_before(expires - dt.timedelta(days=1), months), 500, "one-day")  # expiry: the day after
+    for n in range(40):
+        earn(daily, months_before(start + dt.timedelta(days=n), months), 10, f"daily-{n}")
+    told: dict[int, list[tuple[dt.date, dict[int, int]]]] = {}
+    for night in range(40):
+        today = start + dt.timedelta(days=night)
+        with sessions(app)() as s:
+            before = {mid: s.scalar(select(func.count()).select_from(OutboundMessage).join(
+                Contact, Contact.id == OutboundMessage.contact_id).where(
+                Contact.member_id == mid, OutboundMessage.template == "points_expiry")) for mid in (once, daily)}
+        send_reminders(sessions(app), program, today)
+        with sessions(app)() as s:
+            for mid in (once, daily):
+                rows = s.scalars(select(OutboundMessage).join(Contact, Contact.id == OutboundMessage.contact_id)
+                                 .where(Contact.member_id == mid, OutboundMessage.template == "points_expiry")
+                                 .order_by(OutboundMessage.id)).all()
+                assert len(rows) - before[mid] <= 1  # never two in a night
+                if len(rows) > before[mid]:
+                    told.setdefault(mid, []).append((today, dict(rows[-1].variables or {})))
+    from bot.i18n import format_day
+
+    assert [(expires - day).days for day, _ in told[once]] == [30, 7, 1]
+    assert all(v["date"] == format_day("en", expires) and v["points"] == "500" for _, v in told[once])
+    # points expiring every day: one message a night, always the most urgent truth (tomorrow's 10);
+    # the 7- and 30-day steps never add a second message in a night
+    assert all(v["date"] == format_day("en", day + dt.timedelta(days=1)) for day, v in told[daily])
+    assert all(v["points"] == "10" for _, v in told[daily])
 
 
 def test_coupon_credit_reply_shows_tier_multiplier_and_promotion(user, app) -> None:  # type: ignore[no-untyped-def]
