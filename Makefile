@@ -9,7 +9,7 @@ run: setup
 
 test: setup
 	.venv/bin/ruff check .
-	.venv/bin/pytest -q -p no:cacheprovider -n 2
+	.venv/bin/pytest -q -p no:cacheprovider -n 3 --dist worksteal
 
 lint: setup
 	.venv/bin/ruff check .
