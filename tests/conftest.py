@@ -205,3 +205,20 @@ def user(app: object, standin: object) -> object:
     from tests.botkit import WhatsAppUser
 
     return WhatsAppUser(client=app.test_client(), standin=standin, app=app)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def rzp() -> Iterator[object]:
+    """The local RazorpayX stand-in (payouts, validations, signed webhooks)."""
+    from tests.payoutkit import razorpayx
+
+    with razorpayx() as server:
+        yield server
+
+
+@pytest.fixture
+def papp(make_app: object, rzp: object) -> object:
+    """An app whose payouts go to the RazorpayX stand-in."""
+    from tests.payoutkit import payout_env
+
+    return make_app(**payout_env(rzp))  # type: ignore[operator]

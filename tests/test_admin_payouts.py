@@ -3,9 +3,6 @@ outcome with the member told once; masked KYC on the profile; erasure of payout 
 
 from __future__ import annotations
 
-from typing import Any
-
-import pytest
 from sqlalchemy import select
 
 from payouts.models import PayoutProfile, Redemption
@@ -13,13 +10,7 @@ from storage import ledger
 from storage.db import sessions
 from tests.adminkit import SQLITE_ONLY, Console, make_user, member_id_of
 from tests.botkit import WhatsAppUser, run_jobs
-from tests.payoutkit import payout_env, razorpayx
-
-
-@pytest.fixture
-def rzp() -> Any:
-    with razorpayx() as server:
-        yield server
+from tests.payoutkit import payout_env
 
 
 @SQLITE_ONLY

@@ -24,15 +24,9 @@ from storage.db import sessions
 from storage.members import Enrollment, enroll
 from storage.models import Contact, Member
 from tests.botkit import app_environ
-from tests.payoutkit import payout_env, post_event, razorpayx
+from tests.payoutkit import payout_env, post_event
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def rzp() -> Iterator[Any]:
-    with razorpayx() as server:
-        yield server
 
 
 @pytest.fixture

@@ -3,9 +3,6 @@ exactly what the typed YES / हाँ / ہاں / 1 does, in every reply languag
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from sqlalchemy import func, select
 
@@ -16,21 +13,9 @@ from storage import ledger
 from storage.db import sessions
 from storage.models import Contact, Member
 from tests.botkit import WhatsAppUser
-from tests.payoutkit import payout_env, razorpayx
 
 LANGUAGE_CHOICE = {"en": "1", "hi": "2", "ur": "3", "hi_Latn": "4"}
 STARTED = {"en": "on its way", "hi": "भेजे जा रहे हैं", "ur": "بھیجے جا رہے ہیں", "hi_Latn": "bheje ja rahe"}
-
-
-@pytest.fixture
-def rzp() -> Iterator[Any]:
-    with razorpayx() as server:
-        yield server
-
-
-@pytest.fixture
-def papp(make_app, rzp):  # type: ignore[no-untyped-def]
-    return make_app(**payout_env(rzp))
 
 
 def _member(papp, standin, lang: str, phone: str) -> WhatsAppUser:  # type: ignore[no-untyped-def]

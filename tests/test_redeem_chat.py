@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select, text
 
@@ -13,18 +11,7 @@ from storage import ledger
 from storage.db import sessions
 from storage.models import Member
 from tests.botkit import run_jobs
-from tests.payoutkit import payout_env, post_event, razorpayx
-
-
-@pytest.fixture
-def rzp() -> Iterator[object]:
-    with razorpayx() as server:
-        yield server
-
-
-@pytest.fixture
-def papp(make_app, rzp):  # type: ignore[no-untyped-def]
-    return make_app(**payout_env(rzp))
+from tests.payoutkit import post_event
 
 
 @pytest.fixture

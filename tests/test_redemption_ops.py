@@ -6,7 +6,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
@@ -19,13 +18,7 @@ from storage import ledger
 from storage.db import sessions
 from storage.models import Contact, Member
 from tests.botkit import WhatsAppUser, app_environ, run_jobs
-from tests.payoutkit import payout_env, razorpayx
-
-
-@pytest.fixture
-def rzp() -> Any:
-    with razorpayx() as server:
-        yield server
+from tests.payoutkit import payout_env
 
 
 def _enroll(user: WhatsAppUser, app: Any, points: int, upi: str = "ramesh.kumar@okaxis") -> int:

@@ -13,11 +13,9 @@ import csv
 import datetime as dt
 import io
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
@@ -33,15 +31,9 @@ from storage.db import sessions
 from storage.members import Enrollment, enroll
 from storage.models import Contact, Member
 from tests.botkit import WhatsAppUser, app_environ, run_jobs
-from tests.payoutkit import payout_env, razorpayx
+from tests.payoutkit import payout_env
 
 RULES = RedemptionRules(tds_threshold_rupees=20_000, tds_rate_percent=10, tds_no_pan_rate_percent=20)
-
-
-@pytest.fixture
-def rzp() -> Iterator[Any]:
-    with razorpayx() as server:
-        yield server
 
 
 def _member(app: Any, points: int, *, pan: str | None = "ABCPK1234L", phone: str = "+919812300001") -> int:

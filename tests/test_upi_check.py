@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, select, text
@@ -22,22 +20,11 @@ from storage import ledger
 from storage.db import sessions
 from storage.models import Contact, InboundMessage, Member
 from tests.botkit import WhatsAppUser, run_jobs
-from tests.payoutkit import payout_env, razorpayx
+from tests.payoutkit import payout_env
 from workers import jobs, runtime
 from workers.queue import EmbeddedWorker, get_queue
 
 LANGUAGE_CHOICE = {"en": "1", "hi": "2", "ur": "3", "hi_Latn": "4"}
-
-
-@pytest.fixture
-def rzp() -> Iterator[Any]:
-    with razorpayx() as server:
-        yield server
-
-
-@pytest.fixture
-def papp(make_app, rzp):  # type: ignore[no-untyped-def]
-    return make_app(**payout_env(rzp))
 
 
 def _member(app, standin, lang: str = "en", phone: str = "+919811100071") -> WhatsAppUser:  # type: ignore[no-untyped-def]
